@@ -1,0 +1,12 @@
+//! The AWS seam: every AWS call Stackwright makes goes through this crate. One module per AWS
+//! service turns SDK calls into small domain types, and SDK errors into one [`CloudError`] with a
+//! bounded [`ErrorCategory`]. Reconcilers never see an SDK type.
+
+pub mod calls;
+pub mod config;
+pub mod error;
+pub mod s3;
+
+pub use calls::{CallOutcome, CallRecorder};
+pub use config::{AwsSettings, Cloud};
+pub use error::{CloudError, ErrorCategory};
