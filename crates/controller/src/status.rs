@@ -1,0 +1,96 @@
+//! Writing status: server-side apply under one field manager, only when something changed, and
+//! an Event only when the outcome changes.
+
+use std::fmt::Debug;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use kube::api::{Api, Patch, PatchParams};
+use kube::runtime::events::{Event, EventType};
+use kube::{Resource, ResourceExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use stackwright_api::conditions::{self, Outcome};
+
+use crate::context::Context;
+use crate::error::Result;
+
+/// The field manager for everything the controller writes.
+pub const FIELD_MANAGER: &str = "stackwright";
+
+/// Now, at the one-second precision the API server stores, so a round trip compares equal.
+pub fn now() -> Time {
+    let ts = k8s_openapi::jiff::Timestamp::now();
+    Time(k8s_openapi::jiff::Timestamp::from_second(ts.as_second()).unwrap_or(ts))
+}
+
+/// Conditions for `outcome` given the object's current ones.
+pub fn conditions_for(outcome: &Outcome, generation: Option<i64>, current: &[Condition]) -> Vec<Condition> {
+    conditions::conditions(outcome, generation, current, &now())
+}
+
+/// Applies `status` to `obj` when it differs from what the object carries; publishes an Event
+/// when the Ready/Stalled picture changes. Returns whether anything was written.
+pub async fn write<K, S>(ctx: &Context, obj: &K, status: &S, previous: &[Condition], next: &[Condition]) -> Result<bool>
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + Serialize
+        + Debug,
+    S: Serialize,
+{
+    let desired = serde_json::to_value(status)?;
+    let current = serde_json::to_value(obj)?.get("status").cloned().unwrap_or(serde_json::Value::Null);
+    if desired == current {
+        return Ok(false);
+    }
+    let api: Api<K> = Api::namespaced(ctx.client.clone(), &obj.namespace().unwrap_or_default());
+    let patch = serde_json::json!({
+        "apiVersion": K::api_version(&()),
+        "kind": K::kind(&()),
+        "status": desired,
+    });
+    api.patch_status(&obj.name_any(), &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(patch)).await?;
+    ctx.metrics.status_written(kind_label::<K>());
+    publish_transition(ctx, obj, previous, next).await;
+    Ok(true)
+}
+
+/// The `kind` metrics label for a Stackwright kind (a static string, so labels stay bounded).
+pub fn kind_label<K: Resource<DynamicType = ()>>() -> &'static str {
+    match K::kind(&()).as_ref() {
+        "AppStack" => "AppStack",
+        "Database" => "Database",
+        "Cache" => "Cache",
+        "Bucket" => "Bucket",
+        _ => "Other",
+    }
+}
+
+async fn publish_transition<K: Resource<DynamicType = ()>>(
+    ctx: &Context,
+    obj: &K,
+    previous: &[Condition],
+    next: &[Condition],
+) {
+    let summary = |c: &[Condition]| {
+        let ready = conditions::find(c, conditions::READY).map(|c| (c.status.clone(), c.reason.clone()));
+        let stalled = conditions::find(c, conditions::STALLED).is_some();
+        (ready, stalled)
+    };
+    if summary(previous) == summary(next) {
+        return;
+    }
+    let Some(ready) = conditions::find(next, conditions::READY) else { return };
+    let stalled = conditions::find(next, conditions::STALLED).is_some();
+    let event = Event {
+        type_: if stalled { EventType::Warning } else { EventType::Normal },
+        reason: ready.reason.clone(),
+        note: Some(ready.message.chars().take(1000).collect()),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    if let Err(e) = ctx.recorder.publish(&event, &obj.object_ref(&())).await {
+        tracing::warn!(error = %e, "could not publish event");
+    }
+}
