@@ -1,0 +1,279 @@
+//! The test harness: a real kube-apiserver + etcd + moto for each test binary, started through
+//! `scripts/localenv.sh` (the same mechanism as `make localenv`), the real `stackwright` binary
+//! as a subprocess, and independent clients for asserting what ended up in Kubernetes and AWS.
+//!
+//! The environment is shared by the tests of one binary (each test works in its own namespace
+//! with its own controller) and stopped by localenv's watcher when the test process exits, also
+//! when a test fails or the process is killed.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::future::Future;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+pub const REGION: &str = "us-east-1";
+const ACCESS_KEY: &str = "testing";
+const SECRET_KEY: &str = "testing";
+
+/// One running local environment.
+#[derive(Debug)]
+pub struct Env {
+    pub dir: PathBuf,
+    pub kubeconfig: PathBuf,
+    pub aws_endpoint: String,
+    pub kubectl: PathBuf,
+}
+
+static ENV: OnceLock<Env> = OnceLock::new();
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// The environment of this test binary, started on first use.
+pub fn env() -> &'static Env {
+    ENV.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("stackwright-test-{}", std::process::id()));
+        let out = Command::new(repo_root().join("scripts/localenv.sh"))
+            .args(["up", "--dir"])
+            .arg(&dir)
+            .args(["--watch-pid", &std::process::id().to_string()])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run scripts/localenv.sh");
+        assert!(out.status.success(), "scripts/localenv.sh up failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        let vars = std::fs::read_to_string(dir.join("env")).unwrap();
+        let var = |name: &str| {
+            vars.lines()
+                .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+                .map(|v| v.trim_matches(|c| c == '"' || c == '\'').to_string())
+                .unwrap_or_else(|| panic!("{name} missing from {}", dir.join("env").display()))
+        };
+        let env = Env {
+            kubeconfig: PathBuf::from(var("KUBECONFIG")),
+            aws_endpoint: var("AWS_ENDPOINT_URL"),
+            kubectl: PathBuf::from(var("STACKWRIGHT_KUBECTL")),
+            dir,
+        };
+        env.install_crds();
+        env
+    })
+}
+
+impl Env {
+    fn install_crds(&self) {
+        let yaml = stackwright_api::crds_yaml().unwrap();
+        let out =
+            self.kubectl(&["apply", "--server-side", "--field-manager=stackwright-tests", "-f", "-"], Some(&yaml));
+        assert!(out.status.success(), "installing CRDs: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self.kubectl(&["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"], None);
+        assert!(out.status.success(), "CRDs not established: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Runs the built kubectl against this environment.
+    pub fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(&self.kubectl)
+            .args(args)
+            .env("KUBECONFIG", &self.kubeconfig)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run kubectl");
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.unwrap_or_default().as_bytes()).unwrap();
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+
+    /// A Kubernetes client for this environment (one per test: clients belong to a runtime).
+    pub async fn client(&self) -> kube::Client {
+        let kc = Kubeconfig::read_from(&self.kubeconfig).unwrap();
+        let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await.unwrap();
+        kube::Client::try_from(config).unwrap()
+    }
+
+    /// A plain S3 client, independent of the controller's adapter, for asserting AWS state.
+    pub async fn s3(&self) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.sdk_config().await).force_path_style(true).build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(&self.aws_endpoint)
+            .credentials_provider(aws_credential_types::Credentials::from_keys(ACCESS_KEY, SECRET_KEY, None))
+            .load()
+            .await
+    }
+
+    /// The settings that point the cloud crate at this environment's AWS.
+    pub fn aws_settings(&self) -> stackwright_cloud::AwsSettings {
+        stackwright_cloud::AwsSettings {
+            default_region: REGION.into(),
+            endpoint_url: Some(self.aws_endpoint.clone()),
+            static_credentials: Some((ACCESS_KEY.into(), SECRET_KEY.into())),
+        }
+    }
+
+    /// A new namespace with a unique name starting with `prefix`.
+    pub async fn namespace(&self, prefix: &str) -> String {
+        let name = format!("{prefix}-{}-{}", std::process::id() % 100_000, SEQ.fetch_add(1, Ordering::Relaxed));
+        let out = self.kubectl(&["create", "namespace", &name], None);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        name
+    }
+
+    /// Applies YAML manifests into `namespace`; panics with kubectl's message if refused.
+    pub fn apply(&self, namespace: &str, yaml: &str) {
+        let out = self.try_apply(namespace, yaml);
+        assert!(out.status.success(), "kubectl apply refused:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Applies YAML manifests into `namespace` and returns kubectl's result.
+    pub fn try_apply(&self, namespace: &str, yaml: &str) -> Output {
+        self.kubectl(&["apply", "--server-side", "--field-manager=tests", "-n", namespace, "-f", "-"], Some(yaml))
+    }
+
+    /// Starts the real `stackwright run`, watching `namespace` only.
+    pub fn controller(&self, namespace: &str, cluster_id: &str) -> Controller {
+        let port = free_port();
+        let log = self.dir.join(format!("controller-{namespace}-{}.log", SEQ.fetch_add(1, Ordering::Relaxed)));
+        let child = Command::new(env!("CARGO_BIN_EXE_stackwright"))
+            .args(["run", "--namespace", namespace, "--cluster-id", cluster_id, "--resync-interval", "3s"])
+            .args(["--metrics-addr", &format!("127.0.0.1:{port}")])
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("AWS_ENDPOINT_URL", &self.aws_endpoint)
+            .env("AWS_REGION", REGION)
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+            .env("RUST_LOG", "info,stackwright_controller=debug")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+            .spawn()
+            .expect("start stackwright run");
+        Controller { child: Some(child), port, log }
+    }
+}
+
+/// A `stackwright run` subprocess; killed when dropped.
+#[derive(Debug)]
+pub struct Controller {
+    child: Option<Child>,
+    pub port: u16,
+    pub log: PathBuf,
+}
+
+impl Controller {
+    /// GET a path of the operations endpoint: (status code, body).
+    pub fn get(&self, path: &str) -> Option<(u16, String)> {
+        http_get(self.port, path)
+    }
+
+    /// The Prometheus exposition, once the endpoint answers.
+    pub async fn metrics(&self) -> String {
+        eventually("the metrics endpoint answers", Duration::from_secs(30), || async {
+            self.get("/metrics").map(|(_, b)| b)
+        })
+        .await
+    }
+
+    /// Kills the process at once (SIGKILL): a crash, at whatever line it was.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Sends SIGTERM and waits (bounded) for the exit status.
+    pub fn terminate(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let mut c = self.child.take()?;
+        let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = c.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = c.kill();
+        let _ = c.wait();
+        None
+    }
+
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(self.log.with_extension("err")).unwrap_or_default()
+            + &std::fs::read_to_string(&self.log).unwrap_or_default();
+        text.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl Drop for Controller {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).ok()?;
+    let code = resp.split_whitespace().nth(1)?.parse().ok()?;
+    let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    Some((code, body))
+}
+
+/// Polls `check` every 250 ms until it yields `Some`, or panics after `within`.
+pub async fn eventually<T, F, Fut>(what: &str, within: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out after {within:?} waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Sum of `stackwright_aws_calls_total` series whose operation satisfies `select`.
+pub fn aws_calls(metrics: &str, select: impl Fn(&str) -> bool) -> u64 {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with("stackwright_aws_calls_total{"))
+        .filter_map(|l| {
+            let op = l.split("operation=\"").nth(1)?.split('"').next()?;
+            let value: f64 = l.rsplit(' ').next()?.parse().ok()?;
+            select(op).then_some(value as u64)
+        })
+        .sum()
+}
+
+/// The value of one unlabelled-or-exactly-labelled series, e.g. `stackwright_status_writes_total{kind="Bucket"}`.
+pub fn metric(metrics: &str, series: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|rest| rest.trim().parse::<f64>().ok()))
+        .map_or(0, |v| v as u64)
+}
