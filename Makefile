@@ -1,15 +1,46 @@
-.PHONY: localenv localenv-down envtest
+# Each target is a thin wrapper over cargo or a script. Versions of everything downloaded or
+# built (Kubernetes, etcd, moto) are pinned in versions.env.
+SHELL := bash
+CARGO ?= cargo
 
-# A local etcd + kube-apiserver + moto on free loopback ports, state in .localenv/.
+.PHONY: demo test unit lint crds envtest localenv localenv-down bench
+
+## demo: local API server + moto + the controller, the Paperwurks buckets applied, watched until Ready
+demo:
+	scripts/demo.sh
+
+## test: every tier: unit, the AWS adapter against moto, the controller against a real API server + moto
+test: envtest
+	$(CARGO) test --workspace --all-targets
+
+## unit: the tests that need no servers (tier 1)
+unit:
+	$(CARGO) test --workspace --lib --bins --test crds_up_to_date
+
+## lint: formatting and clippy with warnings denied
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## crds: regenerate crds/ from the Rust types (a test fails while crds/ is stale)
+crds:
+	$(CARGO) run -q -p stackwright -- crds > crds/stackwright.yaml
+
+## envtest: build kube-apiserver, kubectl and etcd from Go modules (once, cached) and the moto venv
+envtest:
+	scripts/localenv.sh install
+
+## localenv: start etcd + kube-apiserver + moto on free loopback ports, state in .localenv/
 localenv:
 	scripts/localenv.sh up
 	@echo
-	@echo "Use it with:  . .localenv/env   (then e.g. kubectl get ns; aws ... uses \$$AWS_ENDPOINT_URL)"
+	@echo "Use it with:  . .localenv/env   (then e.g. kubectl get ns; AWS calls go to \$$AWS_ENDPOINT_URL)"
 	@echo "Stop it with: make localenv-down"
 
 localenv-down:
 	scripts/localenv.sh down
 
-# The pinned kube-apiserver, kubectl, etcd (built once into the cache) and the moto venv.
-envtest:
-	scripts/localenv.sh install
+## bench: convergence time, AWS calls and controller memory for many Buckets; plan() throughput
+bench: envtest
+	$(CARGO) bench -p stackwright-controller --bench plan
+	$(CARGO) bench -p stackwright --bench converge

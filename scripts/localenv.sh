@@ -416,7 +416,7 @@ do_down() {
   if [ -d "$pids" ]; then
     # The watcher first, so it does not start a second `down`; etcd last, as the apiserver
     # stalls its shutdown while etcd is gone.
-    stop 100 watcher kube-apiserver moto
+    stop 100 watcher controller kube-apiserver moto   # controller: the one `make demo` runs
     stop 100 etcd
     rm -f "$pids"/*.tmp
   fi

@@ -2,6 +2,8 @@
 //! Objects go in through the API server; status is read back through it, and S3 state is read
 //! with a plain S3 client that shares no code with the controller.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 mod support;
 
 use std::collections::BTreeMap;

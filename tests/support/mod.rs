@@ -189,6 +189,13 @@ impl Controller {
         .await
     }
 
+    /// Peak resident memory of the process so far (VmHWM), in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let pid = self.child.as_ref()?.id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:")?.trim().strip_suffix("kB")?.trim().parse().ok())
+    }
+
     /// Kills the process at once (SIGKILL): a crash, at whatever line it was.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
