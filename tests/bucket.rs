@@ -67,6 +67,21 @@ async fn setup(prefix: &str) -> (&'static Env, String, Api<Bucket>, aws_sdk_s3::
 #[tokio::test]
 async fn converges_updates_corrects_drift_and_keeps_quiet_in_steady_state() {
     let (env, ns, api, s3) = setup("converge").await;
+    // Record every status the controller writes, from before the object exists.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorder = {
+        let (api, seen) = (api.clone(), seen.clone());
+        tokio::spawn(async move {
+            use futures::StreamExt;
+            use kube::runtime::{WatchStreamExt, watcher};
+            let mut events = std::pin::pin!(watcher(api, watcher::Config::default()).applied_objects());
+            while let Some(Ok(b)) = events.next().await {
+                if let Some((ready, reason, _)) = condition(&b, "Ready") {
+                    seen.lock().unwrap().push((ready, reason, condition(&b, "Reconciling").map(|c| c.0)));
+                }
+            }
+        })
+    };
     let controller = env.controller(&ns, "e2e");
     let name = format!("{ns}-documents");
     env.apply(
@@ -87,15 +102,16 @@ async fn converges_updates_corrects_drift_and_keeps_quiet_in_steady_state() {
         ),
     );
 
-    // The very first status the controller writes says Ready False and Reconciling.
-    let first = wait_bucket(&api, "documents", "a first status", |b| condition(b, "Ready").is_some()).await;
-    let events = env.kubectl(&["get", "events", "-n", &ns, "-o", "jsonpath={.items[*].reason}"], None);
     let b = wait_bucket(&api, "documents", "Ready", ready).await;
-    assert!(
-        condition(&first, "Ready").is_some_and(|(s, _, _)| s == "False") || ready(&first),
-        "first status: {:?}",
-        first.status
+    recorder.abort();
+    // kstatus: the very first status says Ready False and Reconciling True; the last, Ready True.
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen.first(),
+        Some(&("False".to_string(), "Creating".to_string(), Some("True".to_string()))),
+        "{seen:?}"
     );
+    assert_eq!(seen.last().map(|s| s.0.as_str()), Some("True"), "{seen:?}");
     let status = b.status.clone().unwrap();
     assert_eq!(status.bucket_name.as_deref(), Some(name.as_str()));
     assert_eq!(status.arn.as_deref(), Some(format!("arn:aws:s3:::{name}").as_str()));
@@ -103,7 +119,6 @@ async fn converges_updates_corrects_drift_and_keeps_quiet_in_steady_state() {
     assert_eq!(status.common.estimated_monthly_cost_usd.as_deref(), Some("0.00"));
     assert_eq!(status.common.resources[0].kind, "s3:Bucket");
     assert!(condition(&b, "Reconciling").is_none() && condition(&b, "Stalled").is_none());
-    let _ = events;
 
     // S3 holds exactly what the spec says.
     let v = s3.get_bucket_versioning().bucket(&name).send().await.unwrap();

@@ -28,32 +28,61 @@ pub fn conditions_for(outcome: &Outcome, generation: Option<i64>, current: &[Con
     conditions::conditions(outcome, generation, current, &now())
 }
 
-/// Applies `status` to `obj` when it differs from what the object carries; publishes an Event
-/// when the Ready/Stalled picture changes. Returns whether anything was written.
-pub async fn write<K, S>(ctx: &Context, obj: &K, status: &S, previous: &[Condition], next: &[Condition]) -> Result<bool>
+/// An object's status as last written (or read), so that the writes of one reconcile compare
+/// against each other rather than against the object as it was when the reconcile started.
+#[derive(Debug)]
+pub struct StatusWriter<'a, K, S> {
+    obj: &'a K,
+    last: Option<S>,
+    conditions_of: fn(&S) -> &[Condition],
+}
+
+impl<'a, K, S> StatusWriter<'a, K, S>
 where
     K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
         + Clone
         + DeserializeOwned
         + Serialize
         + Debug,
-    S: Serialize,
+    S: Serialize + PartialEq,
 {
-    let desired = serde_json::to_value(status)?;
-    let current = serde_json::to_value(obj)?.get("status").cloned().unwrap_or(serde_json::Value::Null);
-    if desired == current {
-        return Ok(false);
+    pub fn new(obj: &'a K, current: Option<S>, conditions_of: fn(&S) -> &[Condition]) -> Self {
+        StatusWriter { obj, last: current, conditions_of }
     }
-    let api: Api<K> = Api::namespaced(ctx.client.clone(), &obj.namespace().unwrap_or_default());
-    let patch = serde_json::json!({
-        "apiVersion": K::api_version(&()),
-        "kind": K::kind(&()),
-        "status": desired,
-    });
-    api.patch_status(&obj.name_any(), &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(patch)).await?;
-    ctx.metrics.status_written(kind_label::<K>());
-    publish_transition(ctx, obj, previous, next).await;
-    Ok(true)
+
+    pub fn object(&self) -> &'a K {
+        self.obj
+    }
+
+    /// The conditions as last written.
+    pub fn conditions(&self) -> &[Condition] {
+        self.last.as_ref().map(self.conditions_of).unwrap_or_default()
+    }
+
+    /// Whether any status has been written (or read) yet.
+    pub fn is_first_sight(&self) -> bool {
+        self.conditions().is_empty()
+    }
+
+    /// Applies `next` when it differs from the last status; publishes an Event when the
+    /// Ready/Stalled picture changes. Returns whether anything was written.
+    pub async fn write(&mut self, ctx: &Context, next: S) -> Result<bool> {
+        if self.last.as_ref() == Some(&next) {
+            return Ok(false);
+        }
+        let api: Api<K> = Api::namespaced(ctx.client.clone(), &self.obj.namespace().unwrap_or_default());
+        let patch = serde_json::json!({
+            "apiVersion": K::api_version(&()),
+            "kind": K::kind(&()),
+            "status": serde_json::to_value(&next)?,
+        });
+        api.patch_status(&self.obj.name_any(), &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(patch))
+            .await?;
+        ctx.metrics.status_written(kind_label::<K>());
+        publish_transition(ctx, self.obj, self.conditions(), (self.conditions_of)(&next)).await;
+        self.last = Some(next);
+        Ok(true)
+    }
 }
 
 /// The `kind` metrics label for a Stackwright kind (a static string, so labels stay bounded).

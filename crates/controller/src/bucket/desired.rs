@@ -107,13 +107,7 @@ mod tests {
     use stackwright_api::naming::TAG_OWNER;
 
     fn id() -> ObjectIdentity {
-        ObjectIdentity {
-            cluster_id: "dev".into(),
-            kind: "Bucket".into(),
-            namespace: "pw".into(),
-            name: "documents".into(),
-            uid: "u".into(),
-        }
+        super::super::test_identity("documents")
     }
 
     fn spec(yaml: &str) -> BucketSpec {

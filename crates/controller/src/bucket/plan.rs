@@ -208,13 +208,7 @@ mod tests {
     use super::*;
 
     fn id() -> ObjectIdentity {
-        ObjectIdentity {
-            cluster_id: "dev".into(),
-            kind: "Bucket".into(),
-            namespace: "pw".into(),
-            name: "docs".into(),
-            uid: "u".into(),
-        }
+        super::super::test_identity("docs")
     }
 
     fn want(yaml: &str) -> DesiredBucket {

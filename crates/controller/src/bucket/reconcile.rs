@@ -18,7 +18,7 @@ use super::desired::{DesiredBucket, desired};
 use super::plan::{Change, Cleanup, Plan, cleanup, plan};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::status;
+use crate::status::{self, StatusWriter};
 
 /// How soon to look again while something is in flight or waits for a person's change elsewhere.
 const SOON: Duration = Duration::from_secs(5);
@@ -60,18 +60,25 @@ async fn apply(bucket: &Bucket, ctx: &Context) -> Result<Action> {
     let adopt = annotations::is_true(bucket.meta(), annotations::ADOPT) || creation_interrupted(bucket, &want.name);
 
     let mut report = Report::new(&want);
-    let outcome = match converge(bucket, ctx, &s3, &want, &id, paused, adopt, &mut report).await {
+    let mut status = writer(bucket);
+    if status.is_first_sight() {
+        // kstatus: Ready is False from the very first reconcile, before anything else happens.
+        let first =
+            Outcome::progressing(reason::CREATING, format!("reconciling S3 bucket {} for the first time", want.name));
+        write_status(&mut status, ctx, &report, &first).await?;
+    }
+    let outcome = match converge(&mut status, ctx, &s3, &want, &id, paused, adopt, &mut report).await {
         Ok(outcome) => outcome,
         Err(e) => match stall_reason(&e) {
             Some(reason) => Outcome::stalled(reason, e.to_string()),
             None => {
                 // Transient: say so, then let error_policy back off.
-                write_status(bucket, ctx, &report, &Outcome::progressing(reason::RETRYING, e.to_string())).await?;
+                write_status(&mut status, ctx, &report, &Outcome::progressing(reason::RETRYING, e.to_string())).await?;
                 return Err(e.into());
             }
         },
     };
-    write_status(bucket, ctx, &report, &outcome).await?;
+    write_status(&mut status, ctx, &report, &outcome).await?;
     Ok(match outcome {
         Outcome::Ready { .. } | Outcome::Paused { .. } => Action::requeue(ctx.settings.resync),
         Outcome::Progressing { .. } => Action::requeue(SOON),
@@ -120,7 +127,7 @@ impl Report {
 
 #[allow(clippy::too_many_arguments)]
 async fn converge(
-    bucket: &Bucket,
+    status: &mut Writer<'_>,
     ctx: &Context,
     s3: &S3,
     want: &DesiredBucket,
@@ -157,7 +164,7 @@ async fn converge(
                 });
             }
             announce(
-                bucket,
+                status,
                 ctx,
                 report,
                 reason::UPDATING,
@@ -173,7 +180,7 @@ async fn converge(
                     message: format!("paused; S3 bucket {} does not exist yet", want.name),
                 });
             }
-            announce(bucket, ctx, report, reason::CREATING, format!("creating S3 bucket {}", want.name)).await;
+            announce(status, ctx, report, reason::CREATING, format!("creating S3 bucket {}", want.name)).await;
             s3.create(&want.name, object_lock).await?;
             report.exists = true;
             let fresh = s3.read(&want.name).await?;
@@ -231,15 +238,21 @@ async fn apply_change(s3: &S3, name: &str, change: &Change) -> Result<(), CloudE
 
 /// Reports that writes are about to start (Ready False, Reconciling True). Best effort: the
 /// final status write reports the result either way.
-async fn announce(bucket: &Bucket, ctx: &Context, report: &Report, why: &str, message: String) {
-    if let Err(e) = write_status(bucket, ctx, report, &Outcome::progressing(why, message)).await {
+async fn announce(status: &mut Writer<'_>, ctx: &Context, report: &Report, why: &str, message: String) {
+    if let Err(e) = write_status(status, ctx, report, &Outcome::progressing(why, message)).await {
         tracing::warn!(error = %e, "could not write progress status");
     }
 }
 
-async fn write_status(bucket: &Bucket, ctx: &Context, report: &Report, outcome: &Outcome) -> Result<()> {
-    let previous = bucket.status.as_ref().map(|s| s.common.conditions.clone()).unwrap_or_default();
-    let conditions = status::conditions_for(outcome, bucket.meta().generation, &previous);
+type Writer<'a> = StatusWriter<'a, Bucket, BucketStatus>;
+
+fn writer(bucket: &Bucket) -> Writer<'_> {
+    StatusWriter::new(bucket, bucket.status.clone(), |s| &s.common.conditions)
+}
+
+async fn write_status(status: &mut Writer<'_>, ctx: &Context, report: &Report, outcome: &Outcome) -> Result<()> {
+    let bucket = status.object();
+    let conditions = status::conditions_for(outcome, bucket.meta().generation, status.conditions());
     let state = if !report.exists {
         "Missing"
     } else if report.drift.is_empty() {
@@ -247,19 +260,19 @@ async fn write_status(bucket: &Bucket, ctx: &Context, report: &Report, outcome: 
     } else {
         "Drifted"
     };
-    let status = BucketStatus {
+    let next = BucketStatus {
         bucket_name: Some(report.name.clone()),
         arn: Some(S3::arn(&report.name)),
         region: Some(report.region.clone()),
         website_url: report.website.then(|| S3::website_url(&report.name, &report.region)),
         common: CommonStatus {
             observed_generation: bucket.meta().generation,
-            conditions: conditions.clone(),
+            conditions,
             resources: vec![OwnedResource { kind: "s3:Bucket".into(), id: report.name.clone(), state: state.into() }],
             estimated_monthly_cost_usd: Some(crate::cost::bucket()),
         },
     };
-    status::write(ctx, bucket, &status, &previous, &conditions).await?;
+    status.write(ctx, next).await?;
     Ok(())
 }
 
@@ -278,6 +291,7 @@ async fn clean_up(bucket: &Bucket, ctx: &Context) -> Result<Action> {
     };
     let mut report = Report::new(&want);
     report.exists = presence == Presence::Accessible;
+    let mut status = writer(bucket);
     let step =
         cleanup(&want.name, bucket.spec.deletion_policy, bucket.spec.empty_on_delete, paused, &presence, owned, empty);
     let result = match step {
@@ -286,12 +300,18 @@ async fn clean_up(bucket: &Bucket, ctx: &Context) -> Result<Action> {
             return Ok(Action::await_change());
         }
         Cleanup::Blocked { reason, message } => {
-            write_status(bucket, ctx, &report, &Outcome::stalled(reason, message.clone())).await?;
+            write_status(&mut status, ctx, &report, &Outcome::stalled(reason, message.clone())).await?;
             return Err(Error::CleanupBlocked(message));
         }
         Cleanup::EmptyThenDelete => {
-            announce(bucket, ctx, &report, reason::DELETING, format!("emptying and deleting S3 bucket {}", want.name))
-                .await;
+            announce(
+                &mut status,
+                ctx,
+                &report,
+                reason::DELETING,
+                format!("emptying and deleting S3 bucket {}", want.name),
+            )
+            .await;
             match s3.empty(&want.name).await {
                 Ok(n) => {
                     tracing::info!(bucket = %want.name, objects = n, "emptied S3 bucket");
@@ -301,7 +321,7 @@ async fn clean_up(bucket: &Bucket, ctx: &Context) -> Result<Action> {
             }
         }
         Cleanup::Delete => {
-            announce(bucket, ctx, &report, reason::DELETING, format!("deleting S3 bucket {}", want.name)).await;
+            announce(&mut status, ctx, &report, reason::DELETING, format!("deleting S3 bucket {}", want.name)).await;
             s3.delete(&want.name).await
         }
     };
@@ -320,7 +340,7 @@ async fn clean_up(bucket: &Bucket, ctx: &Context) -> Result<Action> {
                 }
                 _ => Outcome::progressing(reason::RETRYING, e.to_string()),
             };
-            write_status(bucket, ctx, &report, &outcome).await?;
+            write_status(&mut status, ctx, &report, &outcome).await?;
             Err(e.into())
         }
     }
