@@ -104,8 +104,28 @@ impl Env {
 
     /// A plain S3 client, independent of the controller's adapter, for asserting AWS state.
     pub async fn s3(&self) -> aws_sdk_s3::Client {
-        let conf = aws_sdk_s3::config::Builder::from(&self.sdk_config().await).force_path_style(true).build();
+        self.s3_in(REGION).await
+    }
+
+    /// The same, for another region.
+    pub async fn s3_in(&self, region: &str) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.sdk_config().await)
+            .region(aws_config::Region::new(region.to_string()))
+            .force_path_style(true)
+            .build();
         aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    /// The objects `kubectl kustomize DIR` renders, as YAML documents, keeping those of `kind`,
+    /// without the kustomization's namespace (tests apply them into their own).
+    pub fn kustomize(&self, dir: &Path, kind: &str) -> Vec<String> {
+        let out = self.kubectl(&["kustomize", &dir.to_string_lossy()], None);
+        assert!(out.status.success(), "kustomize {}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout)
+            .split("\n---\n")
+            .filter(|doc| doc.lines().any(|l| l == format!("kind: {kind}")))
+            .map(|doc| doc.lines().filter(|l| !l.starts_with("  namespace: ")).collect::<Vec<_>>().join("\n"))
+            .collect()
     }
 
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
