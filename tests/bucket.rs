@@ -371,7 +371,8 @@ async fn a_controller_killed_mid_convergence_is_replaced_without_duplicates_or_o
 #[tokio::test]
 async fn the_binary_serves_health_and_metrics_and_stops_on_sigterm() {
     let (env, ns, api, _s3) = setup("ops").await;
-    let mut controller = env.controller(&ns, "e2e");
+    // A resync far away: whatever reconciles below was triggered by a change.
+    let mut controller = env.controller_with_resync(&ns, "e2e", "1h");
     assert_eq!(eventually_status(&controller, "/healthz").await, 200);
     eventually("/readyz is 200", Duration::from_secs(30), || async {
         (controller.get("/readyz").map(|(c, _)| c) == Some(200)).then_some(())

@@ -165,12 +165,17 @@ impl Env {
         self.kubectl(&["apply", "--server-side", "--field-manager=tests", "-n", namespace, "-f", "-"], Some(yaml))
     }
 
-    /// Starts the real `stackwright run`, watching `namespace` only.
+    /// Starts the real `stackwright run`, watching `namespace` only, resyncing every 3 s.
     pub fn controller(&self, namespace: &str, cluster_id: &str) -> Controller {
+        self.controller_with_resync(namespace, cluster_id, "3s")
+    }
+
+    /// The same with another resync interval.
+    pub fn controller_with_resync(&self, namespace: &str, cluster_id: &str, resync: &str) -> Controller {
         let port = free_port();
         let log = self.dir.join(format!("controller-{namespace}-{}.log", SEQ.fetch_add(1, Ordering::Relaxed)));
         let child = Command::new(env!("CARGO_BIN_EXE_stackwright"))
-            .args(["run", "--namespace", namespace, "--cluster-id", cluster_id, "--resync-interval", "3s"])
+            .args(["run", "--namespace", namespace, "--cluster-id", cluster_id, "--resync-interval", resync])
             .args(["--metrics-addr", &format!("127.0.0.1:{port}")])
             .env("KUBECONFIG", &self.kubeconfig)
             .env("AWS_ENDPOINT_URL", &self.aws_endpoint)

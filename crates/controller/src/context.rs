@@ -16,8 +16,6 @@ use crate::metrics::Metrics;
 pub struct Settings {
     /// This controller instance's id, written into the `stackwright.io/cluster` tag and names.
     pub cluster_id: String,
-    /// How often a converged object is re-checked for drift.
-    pub resync: Duration,
 }
 
 pub struct Context {

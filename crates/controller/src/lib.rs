@@ -106,7 +106,7 @@ pub async fn start(config: Config, client: Client) -> anyhow::Result<Running> {
     let ctx = Arc::new(Context::new(
         client.clone(),
         cloud,
-        Settings { cluster_id: config.cluster_id.clone(), resync: config.resync_interval },
+        Settings { cluster_id: config.cluster_id.clone() },
         metrics.clone(),
         Recorder::new(client.clone(), reporter),
     ));
@@ -136,6 +136,7 @@ pub async fn start(config: Config, client: Client) -> anyhow::Result<Running> {
     let ready_task = tokio::spawn(mark_ready_when_listable(buckets.clone(), ready, shutdown.clone()));
     let bucket_controller = Controller::for_stream(stream, reader)
         .with_config(controller::Config::default().concurrency(config.concurrency))
+        .reconcile_all_on(every(config.resync_interval))
         .graceful_shutdown_on(shutdown.clone().cancelled_owned())
         .run(bucket::reconcile, bucket::error_policy, ctx)
         .for_each(log_result::<Bucket>);
@@ -163,6 +164,18 @@ where
             () = shutdown.cancelled() => return,
         }
     }
+}
+
+/// A tick every `period`, starting one period from now: the resync sweep. Every object is
+/// reconciled once per sweep, so drift is found, and an object whose watch event was somehow
+/// missed is still reconciled, without relying on each object having scheduled its own requeue.
+fn every(period: Duration) -> impl futures::Stream<Item = ()> + Send + 'static {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    futures::stream::unfold(ticks, |mut ticks| async move {
+        ticks.tick().await;
+        Some(((), ticks))
+    })
 }
 
 /// Which changes to an object deserve a reconcile: spec (generation), annotations (paused,

@@ -22,7 +22,6 @@ use crate::status::{self, StatusWriter};
 
 /// How soon to look again while something is in flight or waits for a person's change elsewhere.
 const SOON: Duration = Duration::from_secs(5);
-const RECHECK_BLOCKED: Duration = Duration::from_secs(60);
 
 pub async fn reconcile(bucket: Arc<Bucket>, ctx: Arc<Context>) -> Result<Action> {
     let started = std::time::Instant::now();
@@ -80,9 +79,10 @@ async fn apply(bucket: &Bucket, ctx: &Context) -> Result<Action> {
     };
     write_status(&mut status, ctx, &report, &outcome).await?;
     Ok(match outcome {
-        Outcome::Ready { .. } | Outcome::Paused { .. } => Action::requeue(ctx.settings.resync),
+        // The resync sweep (every --resync-interval) re-checks these for drift or a way forward;
+        // a change to the object itself reconciles it at once.
+        Outcome::Ready { .. } | Outcome::Paused { .. } | Outcome::Stalled { .. } => Action::await_change(),
         Outcome::Progressing { .. } => Action::requeue(SOON),
-        Outcome::Stalled { .. } => Action::requeue(RECHECK_BLOCKED.max(ctx.settings.resync)),
     })
 }
 
