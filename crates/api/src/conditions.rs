@@ -15,6 +15,8 @@ pub const STALLED: &str = "Stalled";
 /// Condition reasons: short CamelCase words; the human text goes in the message.
 pub mod reason {
     pub const READY: &str = "Ready";
+    /// Seen, not yet looked up in AWS (the very first status of an object).
+    pub const PENDING: &str = "Pending";
     pub const CREATING: &str = "Creating";
     pub const UPDATING: &str = "Updating";
     pub const DELETING: &str = "Deleting";

@@ -96,8 +96,8 @@ fn stall_reason(e: &CloudError) -> Option<&'static str> {
 }
 
 /// Whether an earlier reconcile was interrupted between creating the bucket and tagging it: it
-/// had recorded the name with reason Creating (written only when the name was free) right before
-/// CreateBucket. Without this, a crash at that line would leave a bucket nobody claims.
+/// had recorded the name with reason Creating — written only after HeadBucket found the name
+/// free, right before CreateBucket. Without this, a crash at that line would leave a bucket nobody claims.
 fn creation_interrupted(bucket: &Bucket, name: &str) -> bool {
     let Some(status) = &bucket.status else { return false };
     status.bucket_name.as_deref() == Some(name)
@@ -109,7 +109,8 @@ struct Report {
     name: String,
     region: String,
     website: bool,
-    exists: bool,
+    /// Whether the bucket exists; None until S3 has been asked.
+    exists: Option<bool>,
     drift: Vec<&'static str>,
 }
 
@@ -119,7 +120,7 @@ impl Report {
             name: want.name.clone(),
             region: want.region.clone(),
             website: want.website.is_some(),
-            exists: false,
+            exists: None,
             drift: vec![],
         }
     }
@@ -141,7 +142,7 @@ async fn converge(
         Presence::Accessible => Some(s3.read(&want.name).await?),
         _ => None,
     };
-    report.exists = presence == Presence::Accessible;
+    report.exists = Some(presence == Presence::Accessible);
     let changes = match plan(want, &presence, observed.as_ref(), id, adopt) {
         Plan::Blocked { reason, message } => return Ok(Outcome::stalled(reason, message)),
         Plan::Converge(changes) if changes.is_empty() => {
@@ -182,7 +183,7 @@ async fn converge(
             }
             announce(status, ctx, report, reason::CREATING, format!("creating S3 bucket {}", want.name)).await;
             s3.create(&want.name, object_lock).await?;
-            report.exists = true;
+            report.exists = Some(true);
             let fresh = s3.read(&want.name).await?;
             // We just created it: it is ours although our tags are not on it yet.
             match plan(want, &Presence::Accessible, Some(&fresh), id, true) {
@@ -253,12 +254,11 @@ fn writer(bucket: &Bucket) -> Writer<'_> {
 async fn write_status(status: &mut Writer<'_>, ctx: &Context, report: &Report, outcome: &Outcome) -> Result<()> {
     let bucket = status.object();
     let conditions = status::conditions_for(outcome, bucket.meta().generation, status.conditions());
-    let state = if !report.exists {
-        "Missing"
-    } else if report.drift.is_empty() {
-        "InSync"
-    } else {
-        "Drifted"
+    let state = match (report.exists, report.drift.is_empty()) {
+        (None, _) => "Unknown",
+        (Some(false), _) => "Missing",
+        (Some(true), true) => "InSync",
+        (Some(true), false) => "Drifted",
     };
     let next = BucketStatus {
         bucket_name: Some(report.name.clone()),
@@ -290,7 +290,7 @@ async fn clean_up(bucket: &Bucket, ctx: &Context) -> Result<Action> {
         (false, None)
     };
     let mut report = Report::new(&want);
-    report.exists = presence == Presence::Accessible;
+    report.exists = Some(presence == Presence::Accessible);
     let mut status = writer(bucket);
     let step =
         cleanup(&want.name, bucket.spec.deletion_policy, bucket.spec.empty_on_delete, paused, &presence, owned, empty);
@@ -343,5 +343,39 @@ async fn clean_up(bucket: &Bucket, ctx: &Context) -> Result<Action> {
             write_status(&mut status, ctx, &report, &outcome).await?;
             Err(e.into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use stackwright_api::bucket::{Bucket, BucketSpec, BucketStatus};
+    use stackwright_api::common::CommonStatus;
+    use stackwright_api::conditions::{Outcome, conditions, reason};
+
+    use super::creation_interrupted;
+
+    fn bucket_with(name: &str, why: &str) -> Bucket {
+        let spec: BucketSpec = serde_yaml::from_str("{}").expect("valid spec");
+        let mut b = Bucket::new("docs", spec);
+        let now = crate::status::now();
+        b.status = Some(BucketStatus {
+            bucket_name: Some(name.into()),
+            common: CommonStatus {
+                conditions: conditions(&Outcome::progressing(why, "m"), Some(1), &[], &now),
+                ..CommonStatus::default()
+            },
+            ..BucketStatus::default()
+        });
+        b
+    }
+
+    #[test]
+    fn only_an_announced_creation_of_this_name_claims_an_untagged_bucket() {
+        assert!(creation_interrupted(&bucket_with("b", reason::CREATING), "b"));
+        assert!(!creation_interrupted(&bucket_with("b", reason::CREATING), "other"));
+        // The first-sight status knows nothing about the name yet: it must not claim it.
+        assert!(!creation_interrupted(&bucket_with("b", reason::PENDING), "b"));
+        assert!(!creation_interrupted(&bucket_with("b", reason::NAME_CONFLICT), "b"));
+        assert!(!creation_interrupted(&Bucket::new("docs", serde_yaml::from_str("{}").expect("valid spec")), "b"));
     }
 }
