@@ -65,7 +65,7 @@ async fn main() {
     let steady_calls = aws_calls(&m2, |_| true) - calls;
     let steady_writes = aws_calls(&m2, stackwright_cloud::calls::is_write) - writes;
     let steady_status = metric(&m2, r#"stackwright_status_writes_total{kind="Bucket"}"#) - status_writes;
-    let resyncs = aws_calls(&m2, |op| op == "GetBucketVersioning")
+    let sweeps = aws_calls(&m2, |op| op == "GetBucketVersioning")
         .saturating_sub(aws_calls(&m, |op| op == "GetBucketVersioning")) as f64
         / n as f64;
     assert_eq!(steady_writes, 0, "no AWS writes in steady state");
@@ -84,8 +84,8 @@ async fn main() {
         );
         println!("status writes to converge, per bucket: {:.1}", status_writes as f64 / n as f64);
         println!(
-            "steady state over {window:?} (~{resyncs:.1} resyncs per bucket): {:.1} AWS reads per bucket per resync, 0 writes, 0 status writes",
-            steady_calls as f64 / n as f64 / resyncs.max(1.0)
+            "steady state over {window:?} (resync {resync} s, ~{sweeps:.1} sweeps): {:.1} AWS reads per bucket per sweep, 0 writes, 0 status writes",
+            steady_calls as f64 / n as f64 / sweeps.max(1.0)
         );
         println!("controller peak RSS:              {} MiB", controller.peak_rss_kib().unwrap_or(0) / 1024);
     }
