@@ -45,7 +45,9 @@ for _ in $(seq 1 60); do
   echo
   sleep 2
 done
-kubectl wait --for=condition=Ready --timeout=5s -n paperwurks-dev bucket --all
+kubectl wait --for=condition=Ready --timeout=5s -n paperwurks-dev bucket --all >/dev/null
+echo
+kubectl get stackwright -n paperwurks-dev
 
 cat <<MSG
 

@@ -62,8 +62,9 @@ async fn apply(bucket: &Bucket, ctx: &Context) -> Result<Action> {
     let mut status = writer(bucket);
     if status.is_first_sight() {
         // kstatus: Ready is False from the very first reconcile, before anything else happens.
-        let first =
-            Outcome::progressing(reason::CREATING, format!("reconciling S3 bucket {} for the first time", want.name));
+        // Not reason Creating: that one claims the name (see creation_interrupted), and nothing
+        // is known about the name yet.
+        let first = Outcome::progressing(reason::PENDING, format!("looking up S3 bucket {}", want.name));
         write_status(&mut status, ctx, &report, &first).await?;
     }
     let outcome = match converge(&mut status, ctx, &s3, &want, &id, paused, adopt, &mut report).await {
