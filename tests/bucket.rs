@@ -322,6 +322,24 @@ async fn someone_elses_bucket_is_a_conflict_until_adopted_and_paused_objects_are
 }
 
 #[tokio::test]
+async fn a_name_held_by_another_account_stalls_and_is_left_alone() {
+    let (env, ns, api, _s3) = setup("foreign").await;
+    let _controller = env.controller(&ns, "e2e");
+    let name = format!("{ns}-theirs");
+    let theirs = env.s3_in_account("210987654321").await;
+    theirs.create_bucket().bucket(&name).send().await.unwrap();
+    let tag = Tagging::builder().tag_set(Tag::builder().key("owner").value("them").build().unwrap()).build().unwrap();
+    theirs.put_bucket_tagging().bucket(&name).tagging(tag).send().await.unwrap();
+
+    env.apply(&ns, &manifest("theirs", &format!("  bucketName: {name}\n  versioning: true\n")));
+    let b = wait_bucket(&api, "theirs", "NameConflict", |b| stalled_with(b, "NameConflict")).await;
+    assert_eq!(condition(&b, "Ready").unwrap().0, "False");
+    // Their bucket is exactly as they left it.
+    assert_eq!(s3_tags(&theirs, &name).await, BTreeMap::from([("owner".to_string(), "them".to_string())]));
+    assert_eq!(theirs.get_bucket_versioning().bucket(&name).send().await.unwrap().status, None);
+}
+
+#[tokio::test]
 async fn a_controller_killed_mid_convergence_is_replaced_without_duplicates_or_orphans() {
     let (env, ns, api, s3) = setup("restart").await;
     let mut first = env.controller(&ns, "e2e");

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use stackwright_cloud::s3::{
-    CorsRule, Encryption, LifecycleRule, Presence, PublicAccessBlock, Retention, S3, Versioning, Website,
+    CorsRule, Creation, Encryption, LifecycleRule, Presence, PublicAccessBlock, Retention, S3, Versioning, Website,
 };
 use stackwright_cloud::{CallOutcome, CallRecorder, Cloud, ErrorCategory};
 
@@ -176,8 +176,13 @@ async fn errors_map_to_categories() {
 
     let name = unique("dup");
     s3.create(&name, false).await.unwrap();
-    // moto, like S3 outside us-east-1, refuses to create a bucket the caller already owns.
+    // Outside us-east-1, S3 (and moto) answer BucketAlreadyOwnedByYou for a bucket the caller owns:
+    // an earlier create that went through.
     let other_region = Cloud::new(support::env().aws_settings(), Arc::new(Calls::default())).await.s3("eu-west-2");
-    let err = other_region.create(&name, false).await.unwrap_err();
-    assert_eq!(err.category, ErrorCategory::Conflict, "{err}");
+    assert_eq!(other_region.create(&name, false).await.unwrap(), Creation::AlreadyOurs);
+
+    // S3 names are global: a name another account holds cannot be created.
+    let theirs = unique("theirs");
+    support::env().s3_in_account("210987654321").await.create_bucket().bucket(&theirs).send().await.unwrap();
+    assert_eq!(s3.create(&theirs, false).await.unwrap(), Creation::TakenByAnotherAccount);
 }

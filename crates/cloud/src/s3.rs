@@ -18,6 +18,16 @@ pub enum Presence {
     Foreign,
 }
 
+/// What CreateBucket did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Creation {
+    Created,
+    /// The bucket already exists in this account (an earlier attempt went through).
+    AlreadyOurs,
+    /// S3 names are global: another account holds this one.
+    TakenByAnotherAccount,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Versioning {
     /// Never enabled.
@@ -155,8 +165,9 @@ impl S3 {
         }
     }
 
-    /// Creates the bucket (object lock can only be switched on here).
-    pub async fn create(&self, name: &str, object_lock: bool) -> Result<(), CloudError> {
+    /// Creates the bucket (object lock can only be switched on here). A name that another account
+    /// holds, or that our own earlier attempt already created, is a result, not an error.
+    pub async fn create(&self, name: &str, object_lock: bool) -> Result<Creation, CloudError> {
         let mut req = self.client.create_bucket().bucket(name);
         // us-east-1 is the one region that refuses an explicit location constraint.
         if self.region != "us-east-1" {
@@ -169,7 +180,12 @@ impl S3 {
         if object_lock {
             req = req.object_lock_enabled_for_bucket(true);
         }
-        call!("CreateBucket", req.send()).map(drop)
+        match call!("CreateBucket", req.send()) {
+            Ok(_) => Ok(Creation::Created),
+            Err(e) if e.code == "BucketAlreadyOwnedByYou" => Ok(Creation::AlreadyOurs),
+            Err(e) if e.code == "BucketAlreadyExists" => Ok(Creation::TakenByAnotherAccount),
+            Err(e) => Err(e),
+        }
     }
 
     /// Reads every managed setting (concurrently; S3 has no call that returns them together).

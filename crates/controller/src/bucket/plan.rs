@@ -55,6 +55,11 @@ pub enum Plan {
     Blocked { reason: &'static str, message: String },
 }
 
+/// Why a name another AWS account holds cannot be used.
+pub fn foreign_bucket_message(name: &str) -> String {
+    format!("S3 bucket {name} belongs to another AWS account (bucket names are global); set another spec.bucketName")
+}
+
 /// Decides what to do with the bucket named in `desired`.
 pub fn plan(
     desired: &DesiredBucket,
@@ -66,13 +71,7 @@ pub fn plan(
     let observed = match (presence, observed) {
         (Presence::Absent, _) => return Plan::Create { object_lock: desired.retention.is_some() },
         (Presence::Foreign, _) => {
-            return Plan::Blocked {
-                reason: reason::NAME_CONFLICT,
-                message: format!(
-                    "S3 bucket {} belongs to another AWS account (bucket names are global); set another spec.bucketName",
-                    desired.name
-                ),
-            };
+            return Plan::Blocked { reason: reason::NAME_CONFLICT, message: foreign_bucket_message(&desired.name) };
         }
         (Presence::Accessible, Some(observed)) => observed,
         (Presence::Accessible, None) => return Plan::Converge(Vec::new()),

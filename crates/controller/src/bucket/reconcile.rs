@@ -11,11 +11,11 @@ use stackwright_api::annotations::{self, FINALIZER};
 use stackwright_api::bucket::{Bucket, BucketStatus};
 use stackwright_api::common::{CommonStatus, OwnedResource};
 use stackwright_api::conditions::{self, Outcome, reason};
-use stackwright_cloud::s3::{Presence, S3};
+use stackwright_cloud::s3::{Creation, Presence, S3};
 use stackwright_cloud::{CloudError, ErrorCategory};
 
 use super::desired::{DesiredBucket, desired};
-use super::plan::{Change, Cleanup, Plan, cleanup, plan};
+use super::plan::{Change, Cleanup, Plan, cleanup, foreign_bucket_message, plan};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::status::{self, StatusWriter};
@@ -183,7 +183,9 @@ async fn converge(
                 });
             }
             announce(status, ctx, report, reason::CREATING, format!("creating S3 bucket {}", want.name)).await;
-            s3.create(&want.name, object_lock).await?;
+            if s3.create(&want.name, object_lock).await? == Creation::TakenByAnotherAccount {
+                return Ok(Outcome::stalled(reason::NAME_CONFLICT, foreign_bucket_message(&want.name)));
+            }
             report.exists = Some(true);
             let fresh = s3.read(&want.name).await?;
             // We just created it: it is ours although our tags are not on it yet.
