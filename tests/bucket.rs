@@ -407,6 +407,45 @@ async fn the_binary_serves_health_and_metrics_and_stops_on_sigterm() {
     assert!(status.is_some_and(|s| s.success()), "exit on SIGTERM: {status:?}\n{}", controller.log_tail());
 }
 
+#[tokio::test]
+async fn sigterm_stops_the_binary_even_when_the_api_server_is_unreachable() {
+    let dir = env().dir.join("unreachable");
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    // Port 9 (discard) on loopback: nothing listens there.
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: \"https://127.0.0.1:9\", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: x}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n",
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stackwright"))
+        .args(["run", "--metrics-addr", "127.0.0.1:0"])
+        .env("KUBECONFIG", &kubeconfig)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.join("controller.err")).unwrap())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    // Bounded: the grace period is 20 s; allow generous slack on a loaded machine.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the controller did not exit within 60 s of SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert!(status.success(), "exit status {status:?}");
+}
+
 async fn eventually_status(controller: &support::Controller, path: &str) -> u16 {
     eventually("the endpoint answers", Duration::from_secs(30), || async { controller.get(path).map(|(c, _)| c) }).await
 }

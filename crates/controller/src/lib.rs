@@ -56,6 +56,10 @@ pub struct Config {
     pub namespace: Option<String>,
 }
 
+/// How long [`Running::stop`] waits for in-flight reconciles: well inside the 60 s
+/// terminationGracePeriodSeconds of deploy/, so the process exits before it is killed.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
 /// A running controller.
 #[derive(Debug)]
 pub struct Running {
@@ -66,11 +70,17 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops watching, lets in-flight reconciles finish, and stops the endpoint.
-    pub async fn stop(self) {
+    /// Stops watching, lets in-flight reconciles finish for up to [`SHUTDOWN_GRACE`], then
+    /// aborts whatever is left (kube's graceful shutdown waits for a store that never becomes
+    /// ready when the API server is unreachable) and stops the endpoint.
+    pub async fn stop(mut self) {
         self.shutdown.cancel();
-        for task in self.tasks {
-            let _ = task.await;
+        let finished = tokio::time::timeout(SHUTDOWN_GRACE, futures::future::join_all(self.tasks.iter_mut())).await;
+        if finished.is_err() {
+            tracing::warn!(grace = ?SHUTDOWN_GRACE, "in-flight work did not finish in time; stopping anyway");
+            for task in &self.tasks {
+                task.abort();
+            }
         }
     }
 
