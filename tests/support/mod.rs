@@ -119,11 +119,12 @@ impl Env {
     /// An S3 client acting as another AWS account (moto keeps state per account; STS AssumeRole
     /// into a role of that account yields its credentials).
     pub async fn s3_in_account(&self, account: &str) -> aws_sdk_s3::Client {
-        let sts = aws_sdk_sts::Client::new(&self.sdk_config().await);
+        let config = self.sdk_config().await;
+        let sts = aws_sdk_sts::Client::new(&config);
         let role = format!("arn:aws:iam::{account}:role/stackwright-tests");
         let creds =
             sts.assume_role().role_arn(role).role_session_name("tests").send().await.unwrap().credentials.unwrap();
-        let conf = aws_sdk_s3::config::Builder::from(&self.sdk_config().await)
+        let conf = aws_sdk_s3::config::Builder::from(&config)
             .credentials_provider(aws_credential_types::Credentials::new(
                 creds.access_key_id,
                 creds.secret_access_key,

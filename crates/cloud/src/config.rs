@@ -67,11 +67,6 @@ impl Cloud {
         &self.inner.settings.default_region
     }
 
-    /// The region an object uses: its own, or the controller's default.
-    pub fn region_or_default<'a>(&'a self, region: Option<&'a str>) -> &'a str {
-        region.unwrap_or(self.default_region())
-    }
-
     /// The S3 client for `region`.
     pub fn s3(&self, region: &str) -> S3 {
         let mut cache = self.inner.s3.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -141,10 +141,6 @@ impl S3 {
         S3 { client, region: region.to_string() }
     }
 
-    pub fn region(&self) -> &str {
-        &self.region
-    }
-
     /// The bucket's ARN (S3 ARNs carry neither region nor account).
     pub fn arn(name: &str) -> String {
         format!("arn:aws:s3:::{name}")

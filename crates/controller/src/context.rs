@@ -52,9 +52,9 @@ impl Context {
 
     /// Exponential backoff with jitter for an object whose reconcile keeps failing:
     /// 2 s, 4 s, 8 s ... capped at 5 minutes.
-    pub fn next_backoff(&self, key: &str) -> Duration {
+    pub fn next_backoff<K: kube::Resource<DynamicType = ()>>(&self, obj: &K) -> Duration {
         let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let n = failures.entry(key.to_string()).or_insert(0);
+        let n = failures.entry(backoff_key(obj)).or_insert(0);
         *n = n.saturating_add(1);
         let base = Duration::from_secs(1u64 << (*n).min(8)).min(Duration::from_secs(300));
         let jitter = rand::random_range(0.8..1.2);
@@ -62,7 +62,39 @@ impl Context {
     }
 
     /// Forgets an object's failures after a successful reconcile.
-    pub fn reset_backoff(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(key);
+    pub fn reset_backoff<K: kube::Resource<DynamicType = ()>>(&self, obj: &K) {
+        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&backoff_key(obj));
+    }
+}
+
+/// `Kind/namespace/name`: one failure count per object, across every kind sharing the context.
+fn backoff_key<K: kube::Resource<DynamicType = ()>>(obj: &K) -> String {
+    let meta = obj.meta();
+    format!(
+        "{}/{}/{}",
+        K::kind(&()),
+        meta.namespace.as_deref().unwrap_or_default(),
+        meta.name.as_deref().unwrap_or_default()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use stackwright_api::{Bucket, Database};
+
+    use super::backoff_key;
+
+    #[test]
+    fn objects_of_different_kinds_back_off_separately() {
+        let mut bucket = Bucket::new("docs", serde_yaml::from_str("{}").expect("valid spec"));
+        bucket.metadata.namespace = Some("pw".into());
+        let mut db = Database::new(
+            "docs",
+            serde_yaml::from_str("{version: '15.7', instanceClass: db.t3.small, network: {appStack: pw}}")
+                .expect("valid spec"),
+        );
+        db.metadata.namespace = Some("pw".into());
+        assert_eq!(backoff_key(&bucket), "Bucket/pw/docs");
+        assert_ne!(backoff_key(&bucket), backoff_key(&db));
     }
 }

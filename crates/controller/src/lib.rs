@@ -90,10 +90,6 @@ impl Running {
             let _ = task.await;
         }
     }
-
-    pub fn shutdown_token(&self) -> CancellationToken {
-        self.shutdown.clone()
-    }
 }
 
 /// Connects to Kubernetes and AWS, serves the operations endpoint and runs every registered

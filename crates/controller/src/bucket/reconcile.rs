@@ -26,8 +26,7 @@ const SOON: Duration = Duration::from_secs(5);
 pub async fn reconcile(bucket: Arc<Bucket>, ctx: Arc<Context>) -> Result<Action> {
     let started = std::time::Instant::now();
     let api: Api<Bucket> = Api::namespaced(ctx.client.clone(), &bucket.namespace().unwrap_or_default());
-    let key = format!("{}/{}", bucket.namespace().unwrap_or_default(), bucket.name_any());
-    let result = finalizer(&api, FINALIZER, bucket, |event| async {
+    let result = finalizer(&api, FINALIZER, bucket.clone(), |event| async {
         match event {
             FinalizerEvent::Apply(b) => apply(&b, &ctx).await,
             FinalizerEvent::Cleanup(b) => clean_up(&b, &ctx).await,
@@ -38,15 +37,14 @@ pub async fn reconcile(bucket: Arc<Bucket>, ctx: Arc<Context>) -> Result<Action>
     let category = result.as_ref().err().map(Error::category);
     ctx.metrics.reconciled("Bucket", started.elapsed(), category);
     if result.is_ok() {
-        ctx.reset_backoff(&key);
+        ctx.reset_backoff(bucket.as_ref());
     }
     result
 }
 
 pub fn error_policy(bucket: Arc<Bucket>, error: &Error, ctx: Arc<Context>) -> Action {
-    let key = format!("{}/{}", bucket.namespace().unwrap_or_default(), bucket.name_any());
-    let wait = ctx.next_backoff(&key);
-    tracing::warn!(bucket = %key, category = error.category(), error = %error, retry_in = ?wait, "reconcile failed");
+    let wait = ctx.next_backoff(bucket.as_ref());
+    tracing::warn!(bucket = %format!("{}/{}", bucket.namespace().unwrap_or_default(), bucket.name_any()), category = error.category(), error = %error, retry_in = ?wait, "reconcile failed");
     Action::requeue(wait)
 }
 
@@ -334,14 +332,14 @@ async fn clean_up(bucket: &Bucket, ctx: &Context) -> Result<Action> {
             Ok(Action::await_change())
         }
         Err(e) => {
-            let outcome = match (e.code.as_str(), stall_reason(&e)) {
-                // Objects arrived between the emptiness check and the delete.
-                ("BucketNotEmpty", _) => Outcome::stalled(reason::BUCKET_NOT_EMPTY, e.to_string()),
-                (_, Some(reason)) => Outcome::stalled(reason, e.to_string()),
-                (_, None) if e.category == ErrorCategory::Conflict => {
+            let outcome = match stall_reason(&e) {
+                Some(reason) => Outcome::stalled(reason, e.to_string()),
+                // BucketNotEmpty (objects arrived after the emptiness check) or objects that could
+                // not be deleted: the bucket still holds data.
+                None if e.category == ErrorCategory::Conflict => {
                     Outcome::stalled(reason::BUCKET_NOT_EMPTY, e.to_string())
                 }
-                _ => Outcome::progressing(reason::RETRYING, e.to_string()),
+                None => Outcome::progressing(reason::RETRYING, e.to_string()),
             };
             write_status(&mut status, ctx, &report, &outcome).await?;
             Err(e.into())
