@@ -236,8 +236,8 @@ ready_kube-apiserver() {
 
 launch_moto() {
   read -r port_moto < <(free_ports 1) && [ -n "$port_moto" ] || die "could not pick a free port (python3)"
-  # moto_server.py: moto with a fix for the root element names of S3 responses (see that file).
-  launch moto "$venv/bin/python" "$root/scripts/moto_server.py" -H 127.0.0.1 -p "$port_moto"
+  # tests/emulator: moto plus the project's faithful extensions (see tests/emulator/README.md).
+  PYTHONPATH="$root/tests/emulator" launch moto "$venv/bin/python" -m stackwright_emulator -H 127.0.0.1 -p "$port_moto"
 }
 ready_moto() {
   local code

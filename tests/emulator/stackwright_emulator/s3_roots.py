@@ -1,17 +1,14 @@
-"""Starts the moto server with one compatibility fix for S3's REST-XML responses.
+"""S3's REST-XML responses carry the root element names S3 sends.
 
 moto 5.2 serializes S3 results generically and names the XML root element after the operation
 (<GetBucketVersioningResponse>), because botocore's service model (moto's source) drops the root
 names that the Smithy model gives these outputs. Real S3 sends <VersioningConfiguration>,
 <Tagging>, and so on; boto3 ignores the root name, the AWS SDK for Rust checks it and fails with
-"unhandled error". This launcher renames the root for the S3 operations below to what S3 sends and
-changes nothing else. Usage is moto_server's: python moto_server.py -H 127.0.0.1 -p PORT
+"unhandled error". This extension renames the root for the S3 operations below to what S3 sends
+and changes nothing else.
 """
 
-import sys
-
 from moto.core import serialize
-from moto.server import main
 
 # Root element names of S3 outputs without a payload member, from the S3 Smithy model (@xmlName).
 S3_ROOTS = {
@@ -50,7 +47,5 @@ def _serialize_body(self, body):
     return _original(self, body)
 
 
-serialize.S3Serializer._serialize_body = _serialize_body
-
-if __name__ == "__main__":
-    sys.exit(main())
+def install():
+    serialize.S3Serializer._serialize_body = _serialize_body
