@@ -1,5 +1,55 @@
-"""Placeholder: filled in by the emulator work of issue 6."""
+"""Settings shared by the emulator's lifecycle extensions.
+
+AWS resources do not reach their final state at once: an ECS deployment rolls out, a load balancer
+is ``provisioning`` before it is ``active``, a DB instance is ``creating``. The extensions model
+these lifecycles lazily: a resource records when a transition started, and every read computes the
+state from the time passed since then. No threads, no timers.
+
+``STACKWRIGHT_EMULATOR_DELAY`` (seconds, a float; default 2.0) is how long such a transition
+takes. ``0`` turns lifecycles off: every resource is in its final state as soon as it is created or
+changed. The variable is read on every call, so a test may change it while the server runs in its
+own process only through the environment it starts that process with.
+"""
+
+import os
+import time
+
+ENV = "STACKWRIGHT_EMULATOR_DELAY"
+DEFAULT_DELAY = 2.0
+
+
+def delay() -> float:
+    """The lifecycle delay in seconds (never negative); 0 means lifecycles are off."""
+    raw = os.environ.get(ENV, "").strip()
+    if not raw:
+        return DEFAULT_DELAY
+    try:
+        value = float(raw)
+    except ValueError:
+        return DEFAULT_DELAY
+    return value if value > 0 else 0.0
+
+
+def now() -> float:
+    """The clock the lifecycles use (monotonic, in seconds)."""
+    return time.monotonic()
+
+
+def elapsed_fraction(started_at: float, seconds: float) -> float:
+    """How far a transition that started at ``started_at`` (a :func:`now` value) and takes
+    ``seconds`` has come, from 0.0 to 1.0. A transition of 0 seconds or less is complete."""
+    if seconds <= 0:
+        return 1.0
+    return max(0.0, min(1.0, (now() - started_at) / seconds))
+
+
+def is_done(started_at: float, seconds: float = None) -> bool:
+    """Whether a transition that started at ``started_at`` and takes ``seconds`` (default:
+    :func:`delay`) has finished."""
+    if seconds is None:
+        seconds = delay()
+    return elapsed_fraction(started_at, seconds) >= 1.0
 
 
 def install():
-    pass
+    """Nothing to patch: the other modules read the setting through :func:`delay`."""
