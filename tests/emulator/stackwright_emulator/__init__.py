@@ -19,6 +19,7 @@ EXTENSIONS = [
     "elasticache",  # parameter groups, replication group lifecycle, members, reader endpoint
     "ec2",  # DependencyViolation for security groups and subnets, NAT gateway lifecycle
     "efs",  # file system lifecycle
+    "control",  # test control routes: /stackwright-emulator/ (maintenance windows, finishing lifecycles)
 ]
 
 
