@@ -2,10 +2,11 @@
 
 One emulator (moto's threaded server with every extension of ``stackwright_emulator`` installed)
 runs in the test process on a free loopback port for the whole session and is stopped at its end.
-Every test starts from an empty emulator (moto's ``/moto-api/reset``) and a lifecycle delay of 0
-unless it asks for another with the ``delay`` fixture. The delay is read whenever the emulator
-evaluates a state, so a test may raise it to observe a transition in progress and lower it to 0 to
-see the transition's end, without sleeping.
+Every test starts from an empty emulator (moto's ``/moto-api/reset``) and a lifecycle delay of 0,
+so resources reach their final state at once. A test that wants to see a transition in progress
+sets a long delay with the ``delay`` fixture before the call that starts it (a lifecycle reads the
+delay when it starts) and ends it with ``finish`` (the emulator's test control
+``lifecycles/finish``), without sleeping.
 """
 
 import os
@@ -20,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer  # noqa: E402
 
 import stackwright_emulator  # noqa: E402
-from stackwright_emulator import settings  # noqa: E402
+from stackwright_emulator import lifecycle, settings  # noqa: E402
 
 REGION = "us-east-1"
 
@@ -56,6 +57,12 @@ def delay(monkeypatch):
         monkeypatch.setenv(settings.ENV, str(seconds))
 
     return set_delay
+
+
+@pytest.fixture
+def finish():
+    """Ends every lifecycle in progress now (what POST /stackwright-emulator/lifecycles/finish does)."""
+    return lifecycle.finish_all
 
 
 @pytest.fixture
