@@ -1,5 +1,111 @@
-"""Placeholder: filled in by the emulator work of issue 6."""
+"""Elastic Load Balancing v2: idempotent creation by name, and load balancers that provision.
+
+moto 5.2 builds a load balancer's ARN from a random id before it checks for a duplicate, so a second
+CreateLoadBalancer with a name in use creates a second load balancer of that name; a second
+CreateTargetGroup fails with DuplicateTargetGroupName even when its settings are the same. AWS
+documents both operations as idempotent by name:
+
+* CreateLoadBalancer (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html):
+  "This operation is idempotent, which means that it completes at most one time. If you attempt to
+  create multiple load balancers with the same settings, each call succeeds." A name in use with
+  other settings is ``DuplicateLoadBalancerName`` ("A load balancer with the specified name already
+  exists.", HTTP 400).
+* CreateTargetGroup (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html):
+  the same, with ``DuplicateTargetGroupName``.
+
+The settings compared are what the request determines (type, scheme, subnets, security groups, IP
+address type; for target groups protocol, port, VPC, target type, IP address type and the health
+check), with AWS's defaults applied to both sides: moto builds the load balancer or target group the
+request describes, and it is compared with the one that exists and then dropped. Tags are not
+compared, and a repeated call does not change them.
+
+A new load balancer's ``State`` is ``provisioning`` and becomes ``active`` after
+:func:`~.settings.delay` seconds (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_LoadBalancerState.html);
+moto turns every load balancer ``active`` at the first DescribeLoadBalancers. The transition is a
+:class:`~.lifecycle.Walk`, settled before every ELBv2 request.
+"""
+
+from moto.elbv2.exceptions import DuplicateLoadBalancerName, DuplicateTargetGroupName
+from moto.elbv2.models import ELBv2Backend, FakeLoadBalancer
+from moto.elbv2.responses import ELBV2Response
+
+from . import lifecycle
+
+LOAD_BALANCER_SETTINGS = ("type", "scheme", "ip_address_type", "vpc_id")
+TARGET_GROUP_SETTINGS = (
+    "protocol",
+    "protocol_version",
+    "port",
+    "vpc_id",
+    "target_type",
+    "ip_address_type",
+    "health_check_protocol",
+    "health_check_port",
+    "health_check_path",
+    "health_check_interval_seconds",
+    "health_check_timeout_seconds",
+    "health_check_enabled",
+    "healthy_threshold_count",
+    "unhealthy_threshold_count",
+    "matcher",
+)
+
+_original_create_load_balancer = ELBv2Backend.create_load_balancer
+_original_create_target_group = ELBv2Backend.create_target_group
+
+
+def _load_balancer_settings(lb):
+    settings = {name: getattr(lb, name, None) for name in LOAD_BALANCER_SETTINGS}
+    settings["subnets"] = sorted(subnet.id for subnet in lb.subnets)
+    settings["security_groups"] = sorted(lb.security_groups or [])
+    return settings
+
+
+def _target_group_settings(tg):
+    return {name: getattr(tg, name, None) for name in TARGET_GROUP_SETTINGS}
+
+
+def create_load_balancer(self, name, *args, **kwargs):
+    existing = next((lb for lb in self.load_balancers.values() if lb.name == name), None)
+    if existing is None:
+        lb = _original_create_load_balancer(self, name, *args, **kwargs)
+        lifecycle.start(lb, ["provisioning"], on_done=lambda: setattr(lb, "state", "active"))
+        return lb
+    # What this request would create, built by moto (validation and defaults included), compared
+    # with the load balancer that has the name, then dropped.
+    trial = _original_create_load_balancer(self, name, *args, **kwargs)
+    self.load_balancers.pop(trial.arn, None)
+    self.tagging_service.delete_all_tags_for_resource(trial.arn)
+    if _load_balancer_settings(trial) == _load_balancer_settings(existing):
+        return existing
+    raise DuplicateLoadBalancerName()
+
+
+def create_target_group(self, name, **kwargs):
+    existing = next((tg for tg in self.target_groups.values() if tg.name == name), None)
+    if existing is None:
+        return _original_create_target_group(self, name, **kwargs)
+    before = dict(self.target_groups)
+    self.target_groups.pop(existing.arn)
+    try:
+        trial = _original_create_target_group(self, name, **dict(kwargs, tags=None))
+    finally:
+        # the target groups as they were, in their order
+        self.target_groups.clear()
+        self.target_groups.update(before)
+    if _target_group_settings(trial) == _target_group_settings(existing):
+        return existing
+    raise DuplicateTargetGroupName()
+
+
+def _activate(self):
+    """moto activates every load balancer at the first DescribeLoadBalancers; here the lifecycle
+    walk does."""
 
 
 def install():
-    pass
+    FakeLoadBalancer.state = lifecycle.status_property("_sw_state")
+    FakeLoadBalancer.activate = _activate
+    ELBv2Backend.create_load_balancer = create_load_balancer
+    ELBv2Backend.create_target_group = create_target_group
+    lifecycle.settle_before(ELBV2Response)
