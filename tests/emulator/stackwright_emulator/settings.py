@@ -7,11 +7,12 @@ state from the time passed since then. No threads, no timers.
 
 ``STACKWRIGHT_EMULATOR_DELAY`` (seconds, a float; default 2.0) is how long such a transition
 takes. ``0`` turns lifecycles off: every resource is in its final state as soon as it is created or
-changed. The variable is read on every call, so a test may change it while the server runs in its
-own process only through the environment it starts that process with.
+changed. A negative value counts as 0; a value that is no number counts as the default (with a
+warning on stderr). The variable is read on every call; a lifecycle reads it when it starts.
 """
 
 import os
+import sys
 import time
 
 ENV = "STACKWRIGHT_EMULATOR_DELAY"
@@ -26,8 +27,18 @@ def delay() -> float:
     try:
         value = float(raw)
     except ValueError:
+        _warn_once(raw)
         return DEFAULT_DELAY
     return value if value > 0 else 0.0
+
+
+_warned = set()
+
+
+def _warn_once(raw):
+    if raw not in _warned:
+        _warned.add(raw)
+        print(f"stackwright-emulator: {ENV}={raw!r} is no number; using {DEFAULT_DELAY}", file=sys.stderr)
 
 
 def now() -> float:
