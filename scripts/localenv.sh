@@ -4,7 +4,7 @@
 #
 # Owns (and only touches):
 #   - the cache root ${STACKWRIGHT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stackwright}:
-#     envtest/... (via build.sh) and moto-$MOTO_VERSION/venv (marker file .complete)
+#     envtest/... (via build.sh and build-promtool.sh) and moto-$MOTO_VERSION/venv (marker file .complete)
 #   - one state directory per environment (default <repo>/.localenv):
 #     etcd/ (data, removed by down), certs/, logs/*.log (kept by down), pids/*.pid,
 #     sa.key, sa.pub, tokens.csv, kubeconfig and env (the last three removed by down).
@@ -134,17 +134,22 @@ sys.exit(subprocess.call(sys.argv[2:]))
 EOF
 }
 
-# Fast path, without the lock: everything is there. (The bin dir is build.sh's, checked the same
-# way; build.sh is then only asked for it, which it answers at once.)
+# Fast path, without the lock: everything is there. (The bin dirs are build.sh's and
+# build-promtool.sh's, checked the same way; the scripts are then only asked for them, which they
+# answer at once.)
 installed() {
   local b="$cache/envtest/k8s-$KUBERNETES_VERSION-etcd-$ETCD_VERSION/bin"
   [ -x "$b/kube-apiserver" ] && [ -x "$b/etcd" ] && [ -x "$b/kubectl" ] || return 1
+  [ -x "$cache/envtest/prometheus-$PROMETHEUS_VERSION/bin/promtool" ] || return 1
   [ -f "$venv/.complete" ] && [ -x "$venv/bin/moto_server" ] || return 1
   envtest_bin=$("$root/tests/envtest/build.sh") || return 1
+  promtool_bin=$("$root/tests/envtest/build-promtool.sh") || return 1
 }
 
 install_locked() {
   envtest_bin=$("$root/tests/envtest/build.sh") || die "building the envtest binaries failed (tests/envtest/build.sh)"
+  # promtool checks and unit-tests the alerting rules under deploy/prometheus (the test `deploy`).
+  "$root/tests/envtest/build-promtool.sh" >/dev/null || die "building promtool failed (tests/envtest/build-promtool.sh)"
   if [ ! -f "$venv/.complete" ]; then
     # Venvs are not relocatable, so build in place; .complete is written last.
     log "creating the moto $MOTO_VERSION venv in $venv (once)"
@@ -164,8 +169,9 @@ cmd_install() {
   fi
   with_lock "$cache/.localenv-install.lock" "$self" _install_locked \
     || die "install failed"
-  installed || die "install did not produce the envtest binaries and the moto venv"
+  installed || die "install did not produce the envtest binaries, promtool and the moto venv"
   log "envtest binaries: $envtest_bin"
+  log "promtool:         $promtool_bin"
   log "moto venv:        $venv"
 }
 
