@@ -18,7 +18,8 @@ ElastiCache API Reference (https://docs.aws.amazon.com/AmazonElastiCache/latest/
   ``MemberClusters`` and ``NodeGroups[0].NodeGroupMembers`` (``CurrentRole`` primary/replica),
   with ``PrimaryEndpoint`` and ``ReaderEndpoint``. Each member is a cache cluster of its own in
   DescribeCacheClusters, carrying what the replication group data type has no member for:
-  ``EngineVersion``, ``CacheParameterGroup``, ``SecurityGroups``, ``CacheSubnetGroupName``.
+  ``EngineVersion`` (a major.minor request reported as the patch release it runs, "7.1" as
+  "7.1.0"), ``CacheParameterGroup``, ``SecurityGroups``, ``CacheSubnetGroupName``.
   Checked as AWS does: a parameter group and subnet group that exist, an AUTH token only with
   transit encryption, automatic failover only with a replica, Multi-AZ only with automatic failover.
 * Lifecycles, one delay per step: replication groups and cache clusters ``creating`` ->
@@ -106,6 +107,18 @@ _PARAMETERS = [
 # family -> (engine, the lowest engine version of the family)
 FAMILIES = {"redis7": ("redis", "7.0.4"), "valkey7": ("valkey", "7.2.4"), "valkey8": ("valkey", "8.0.0")}
 DEFAULT_ENGINE_VERSION = {"redis": "7.1.0", "valkey": "8.0.1"}
+# A version asked for as major.minor runs as that line's patch release, which is what the member
+# clusters report (ElastiCache User Guide, "Supported engines and versions").
+PATCH_RELEASE = {
+    ("redis", "6.x"): "6.2.6", ("redis", "6.2"): "6.2.6", ("redis", "7.0"): "7.0.7", ("redis", "7.1"): "7.1.0",
+    ("valkey", "7.2"): "7.2.6", ("valkey", "8.0"): "8.0.1", ("valkey", "8.1"): "8.1.0",
+}
+
+
+def engine_version(engine: str, requested: str | None) -> str:
+    if not requested:
+        return DEFAULT_ENGINE_VERSION[engine]
+    return PATCH_RELEASE.get((engine, requested), requested)
 
 
 def family_of(engine: str, version: str | None) -> str:
@@ -458,7 +471,7 @@ def create_replication_group(self, **kwargs):
     if engine not in ("redis", "valkey"):
         raise InvalidParameterValueException(f"Invalid engine: {kwargs.get('engine')}. Valid values: redis, valkey")
     kwargs["engine"] = engine
-    kwargs["engine_version"] = kwargs.get("engine_version") or DEFAULT_ENGINE_VERSION[engine]
+    kwargs["engine_version"] = engine_version(engine, kwargs.get("engine_version"))
     _check_parameter_group(self, kwargs.get("cache_parameter_group_name"))
     subnet_group = kwargs.get("cache_subnet_group_name")
     if subnet_group and subnet_group not in self.cache_subnet_groups:
@@ -564,6 +577,8 @@ def modify_replication_group(self):
         value = self._get_param(member)
         if value is not None:
             requested[member] = value
+    if "EngineVersion" in requested:
+        requested["EngineVersion"] = engine_version(group.engine, requested["EngineVersion"])
     _check_parameter_group(backend, requested.get("CacheParameterGroupName"))
     failover = requested.get("AutomaticFailoverEnabled", group.automatic_failover == "enabled")
     if failover and len(group.member_clusters) < 2:

@@ -187,7 +187,7 @@ def test_replication_group_members_endpoints_and_settings(client):
     # API_CacheCluster.html: what the replication group does not carry, its member clusters do.
     member = cache.describe_cache_clusters(CacheClusterId="cache-002")["CacheClusters"][0]
     assert member["ReplicationGroupId"] == "cache"
-    assert member["EngineVersion"] == "7.1"
+    assert member["EngineVersion"] == "7.1.0"
     assert member["CacheParameterGroup"]["CacheParameterGroupName"] == "cache-params"
     assert member["SecurityGroups"] == [{"SecurityGroupId": sg, "Status": "active"}]
     assert member["CacheSubnetGroupName"] == "cache-subnets"
