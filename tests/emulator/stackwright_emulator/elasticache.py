@@ -585,7 +585,7 @@ def modify_replication_group(self):
         raise InvalidParameterCombinationException(
             "Replication group must have at least one read replica to enable autofailover."
         )
-    if requested.get("MultiAZEnabled") and not failover:
+    if requested.get("MultiAZEnabled", group.multi_az == "enabled") and not failover:
         raise InvalidParameterCombinationException("Multi-AZ is only supported with automatic failover enabled.")
     if requested.get("AuthToken") and not requested.get("TransitEncryptionEnabled", group.transit_encryption_enabled):
         raise InvalidParameterValueException("The AUTH token is only supported when encryption-in-transit is enabled")
