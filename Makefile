@@ -3,15 +3,20 @@
 SHELL := bash
 CARGO ?= cargo
 
-.PHONY: demo test unit lint crds envtest localenv localenv-down bench
+.PHONY: demo test emulator-test unit lint crds envtest localenv localenv-down bench
 
 ## demo: local API server + moto + the controller, the Paperwurks buckets applied, watched until Ready
 demo:
 	scripts/demo.sh
 
-## test: every tier: unit, the AWS adapter against moto, the controller against a real API server + moto
-test: envtest
+## test: every tier: unit, the AWS adapter against moto, the controller against a real API server + moto; the emulator's own tests
+test: envtest emulator-test
 	$(CARGO) test --workspace --all-targets
+
+## emulator-test: the AWS emulator's own tests (tests/emulator: moto plus the project's extensions)
+emulator-test:
+	venv=$$(scripts/localenv.sh install-venv) && \
+	  PYTHONDONTWRITEBYTECODE=1 "$$venv/bin/python" -m pytest -q -p no:cacheprovider tests/emulator
 
 ## unit: the tests that need no servers (tier 1)
 unit:

@@ -4,7 +4,8 @@
 #
 # Owns (and only touches):
 #   - the cache root ${STACKWRIGHT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stackwright}:
-#     envtest/... (via build.sh and build-promtool.sh) and moto-$MOTO_VERSION/venv (marker file .complete)
+#     envtest/... (via build.sh and build-promtool.sh) and moto-$MOTO_VERSION/venv (moto plus
+#     tests/emulator/requirements.txt; its marker file .complete records what was installed)
 #   - one state directory per environment (default <repo>/.localenv):
 #     etcd/ (data, removed by down), certs/, logs/*.log (kept by down), pids/*.pid,
 #     sa.key, sa.pub, tokens.csv, kubeconfig and env (the last three removed by down).
@@ -12,11 +13,13 @@
 #
 # Usage:
 #   scripts/localenv.sh install
+#   scripts/localenv.sh install-venv
 #   scripts/localenv.sh up     [--dir DIR] [--watch-pid PID]
 #   scripts/localenv.sh down   [--dir DIR]
 #   scripts/localenv.sh status [--dir DIR]
 # After `up`, `. DIR/env` exports KUBECONFIG, AWS_ENDPOINT_URL, AWS credentials/region,
 # STACKWRIGHT_KUBECTL and a PATH with the built kubectl first. `up` prints nothing on stdout.
+# `install-venv` installs only the moto venv (what the emulator's own tests need) and prints its path.
 # With --watch-pid, a detached watcher runs `down` as soon as PID is gone (even if SIGKILLed).
 # `up` on a DIR whose environment runs already just says so (and does not add a watcher).
 # `status` exits 0 when all runs, 3 when not. STACKWRIGHT_LOCALENV_TIMEOUT (s, default 90)
@@ -31,6 +34,7 @@ root=$(cd "$(dirname "$self")/.." && pwd)
 
 cache=${STACKWRIGHT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stackwright}
 venv="$cache/moto-$MOTO_VERSION/venv"
+requirements="$root/tests/emulator/requirements.txt"
 timeout_s=${STACKWRIGHT_LOCALENV_TIMEOUT:-90}
 components=(etcd kube-apiserver moto)
 
@@ -141,7 +145,7 @@ installed() {
   local b="$cache/envtest/k8s-$KUBERNETES_VERSION-etcd-$ETCD_VERSION/bin"
   [ -x "$b/kube-apiserver" ] && [ -x "$b/etcd" ] && [ -x "$b/kubectl" ] || return 1
   [ -x "$cache/envtest/prometheus-$PROMETHEUS_VERSION/bin/promtool" ] || return 1
-  [ -f "$venv/.complete" ] && [ -x "$venv/bin/moto_server" ] || return 1
+  venv_installed || return 1
   envtest_bin=$("$root/tests/envtest/build.sh") || return 1
   promtool_bin=$("$root/tests/envtest/build-promtool.sh") || return 1
 }
@@ -150,17 +154,51 @@ install_locked() {
   envtest_bin=$("$root/tests/envtest/build.sh") || die "building the envtest binaries failed (tests/envtest/build.sh)"
   # promtool checks and unit-tests the alerting rules under deploy/prometheus (the test `deploy`).
   "$root/tests/envtest/build-promtool.sh" >/dev/null || die "building promtool failed (tests/envtest/build-promtool.sh)"
-  if [ ! -f "$venv/.complete" ]; then
+  with_lock "$cache/.localenv-venv.lock" "$self" _install_venv_locked || die "installing the moto venv failed"
+}
+
+# The moto venv: moto[server]==$MOTO_VERSION plus tests/emulator/requirements.txt. Its .complete
+# marker holds venv_stamp; a venv made for other versions (or before requirements.txt) is brought
+# up to date in place by the next install.
+venv_stamp() {
+  local sum
+  sum=$(python3 -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()[:16])' \
+    "$requirements") || return 1
+  echo "moto[server]==$MOTO_VERSION requirements.txt:$sum"
+}
+
+venv_installed() {
+  [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/pytest" ] || return 1
+  [ "$(cat "$venv/.complete" 2>/dev/null)" = "$(venv_stamp)" ]
+}
+
+install_venv_locked() {
+  venv_installed && return 0
+  local stamp
+  stamp=$(venv_stamp) || die "cannot read $requirements"
+  if [ ! -x "$venv/bin/python" ]; then
     # Venvs are not relocatable, so build in place; .complete is written last.
     log "creating the moto $MOTO_VERSION venv in $venv (once)"
     rm -rf "$venv"
     mkdir -p "$(dirname "$venv")"
     python3 -m venv "$venv" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" \
-      || die "pip install moto[server]==$MOTO_VERSION failed"
-    [ -x "$venv/bin/moto_server" ] || die "moto_server missing from $venv after install"
-    date -u +%FT%TZ >"$venv/.complete"
+  else
+    log "updating the moto venv in $venv to: $stamp"
   fi
+  rm -f "$venv/.complete"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" -r "$requirements" \
+    || die "pip install moto[server]==$MOTO_VERSION -r tests/emulator/requirements.txt failed"
+  [ -x "$venv/bin/moto_server" ] || die "moto_server missing from $venv after install"
+  [ -x "$venv/bin/pytest" ] || die "pytest missing from $venv after install"
+  echo "$stamp" >"$venv/.complete"
+}
+
+cmd_install_venv() {
+  if ! venv_installed 2>/dev/null; then
+    with_lock "$cache/.localenv-venv.lock" "$self" _install_venv_locked || die "installing the moto venv failed"
+    venv_installed || die "install did not produce the moto venv"
+  fi
+  echo "$venv"
 }
 
 cmd_install() {
@@ -478,6 +516,7 @@ cmd=${1:-}
 opt_dir='' opt_watch_pid=''
 case $cmd in
   _install_locked) install_locked; exit 0 ;;
+  _install_venv_locked) install_venv_locked; exit 0 ;;
   _watch) cmd_watch "$@"; exit 0 ;;
 esac
 while [ $# -gt 0 ]; do
@@ -491,6 +530,7 @@ while [ $# -gt 0 ]; do
 done
 case $cmd in
   install) [ -z "$opt_dir" ] || usage; cmd_install ;;
+  install-venv) [ -z "$opt_dir" ] || usage; cmd_install_venv ;;
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
