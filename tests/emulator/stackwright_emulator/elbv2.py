@@ -19,7 +19,8 @@ check), with AWS's defaults applied to both sides: moto builds the load balancer
 request describes, and it is compared with the one that exists and then dropped. Tags are not
 compared, and a repeated call does not change them.
 
-A new load balancer's ``State`` is ``provisioning`` and becomes ``active`` after
+A load balancer created without ``Scheme`` is ``internet-facing``, AWS's default (moto leaves the
+scheme out). A new load balancer's ``State`` is ``provisioning`` and becomes ``active`` after
 :func:`~.settings.delay` seconds (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_LoadBalancerState.html);
 moto turns every load balancer ``active`` at the first DescribeLoadBalancers. The transition is a
 :class:`~.lifecycle.Walk`, settled before every ELBv2 request.
@@ -66,6 +67,10 @@ def _target_group_settings(tg):
 
 
 def create_load_balancer(self, name, *args, **kwargs):
+    # "The default is an Internet-facing load balancer." (CreateLoadBalancer, Scheme); moto leaves
+    # Scheme out of the load balancer when the request does.
+    if not args and kwargs.get("scheme") is None:
+        kwargs["scheme"] = "internet-facing"
     existing = next((lb for lb in self.load_balancers.values() if lb.name == name), None)
     if existing is None:
         lb = _original_create_load_balancer(self, name, *args, **kwargs)

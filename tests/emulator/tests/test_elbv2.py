@@ -31,8 +31,10 @@ def test_same_load_balancer_settings_return_the_existing_one(elbv2, network):
     # https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html:
     # "If you attempt to create multiple load balancers with the same settings, each call succeeds."
     first = create_lb(elbv2, network)
-    again = create_lb(elbv2, network, Subnets=list(reversed(network["subnets"])))
+    again = create_lb(elbv2, network, Subnets=list(reversed(network["subnets"])), Scheme="internet-facing")
     assert again["LoadBalancerArn"] == first["LoadBalancerArn"]
+    # Scheme: "The default is an Internet-facing load balancer."
+    assert first["Scheme"] == "internet-facing"
     assert len(elbv2.describe_load_balancers()["LoadBalancers"]) == 1
 
 
