@@ -14,18 +14,73 @@ use stackwright_cloud::s3::{
 use stackwright_cloud::{CallOutcome, CallRecorder, Cloud, ErrorCategory};
 
 #[derive(Debug, Default)]
-struct Calls(Mutex<Vec<(String, String, CallOutcome)>>);
+struct Calls(Mutex<Vec<(String, String, CallOutcome)>>, Mutex<Vec<(String, String)>>);
 
 impl CallRecorder for Calls {
     fn record(&self, service: &str, operation: &str, outcome: CallOutcome) {
         self.0.lock().unwrap().push((service.into(), operation.into(), outcome));
     }
+
+    fn rate_limit_wait(&self, service: &str, region: &str, _waited: std::time::Duration) {
+        self.1.lock().unwrap().push((service.into(), region.into()));
+    }
+}
+
+impl Calls {
+    fn of(&self, operation: &str) -> Vec<CallOutcome> {
+        self.0.lock().unwrap().iter().filter(|c| c.1 == operation).map(|c| c.2).collect()
+    }
 }
 
 async fn s3() -> (S3, Arc<Calls>) {
+    s3_with(support::env().aws_settings()).await
+}
+
+async fn s3_with(settings: stackwright_cloud::AwsSettings) -> (S3, Arc<Calls>) {
     let calls = Arc::new(Calls::default());
-    let cloud = Cloud::new(support::env().aws_settings(), calls.clone()).await;
+    let cloud = Cloud::new(settings, calls.clone()).await;
     (cloud.s3(support::REGION), calls)
+}
+
+#[tokio::test]
+async fn injected_faults_answer_in_s3s_own_format_and_never_reach_it() {
+    let plan =
+        "PutBucketVersioning:fail=2/SlowDown, PutBucketTagging:fail=1/InvalidArgument, GetBucketVersioning:latency=20";
+    let settings = stackwright_cloud::AwsSettings {
+        faults: Some(Arc::new(stackwright_cloud::FaultPlan::parse(plan).unwrap())),
+        ..support::env().aws_settings()
+    };
+    let (s3, calls) = s3_with(settings).await;
+    let name = unique("faults");
+    s3.create(&name, false).await.unwrap();
+    // Throttling is retried by the SDK like the real thing: two throttled attempts, then success.
+    s3.put_versioning(&name, true).await.unwrap();
+    assert_eq!(calls.of("PutBucketVersioning"), [CallOutcome::Throttled, CallOutcome::Throttled, CallOutcome::Success]);
+    assert_eq!(s3.versioning(&name).await.unwrap(), Versioning::Enabled);
+    // A refused value is not retried, is classified, and S3 never saw the call.
+    let tags = BTreeMap::from([("team".to_string(), "docs".to_string())]);
+    let err = s3.put_tags(&name, &tags).await.unwrap_err();
+    assert_eq!((err.category, err.code.as_str()), (ErrorCategory::Invalid, "InvalidArgument"), "{err}");
+    assert_eq!(calls.of("PutBucketTagging"), [CallOutcome::ClientError]);
+    assert!(s3.tags(&name).await.unwrap().is_empty(), "the injected failure must not reach S3");
+    s3.delete(&name).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_client_side_rate_limit_makes_calls_wait_and_says_so() {
+    let settings = stackwright_cloud::AwsSettings {
+        rate_limits: stackwright_cloud::RateLimits::parse("s3=2:1").unwrap(),
+        ..support::env().aws_settings()
+    };
+    let (s3, calls) = s3_with(settings).await;
+    let name = unique("rate");
+    for _ in 0..4 {
+        assert_eq!(s3.presence(&name).await.unwrap(), Presence::Absent);
+    }
+    // A burst of one: every call after the first waited for a token.
+    let waits = calls.1.lock().unwrap().clone();
+    assert_eq!(waits.len(), 3, "{waits:?}");
+    assert!(waits.iter().all(|(service, region)| service == "s3" && region == support::REGION));
 }
 
 fn unique(name: &str) -> String {

@@ -164,6 +164,8 @@ impl Env {
             default_region: REGION.into(),
             endpoint_url: Some(self.aws_endpoint.clone()),
             static_credentials: Some((ACCESS_KEY.into(), SECRET_KEY.into())),
+            rate_limits: Default::default(),
+            faults: None,
         }
     }
 

@@ -5,10 +5,15 @@ use std::sync::Arc;
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextMut, FinalizerInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+
+use crate::faults::{FaultPlan, Injection};
+use crate::transport::{DELAY_HEADER, FAULT_HEADER};
 
 /// How an attempt ended, from its HTTP status: a small fixed set, fit for a metric label.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -51,6 +56,8 @@ impl CallOutcome {
 /// Receives one record per AWS call attempt. Implemented by the controller's metrics.
 pub trait CallRecorder: std::fmt::Debug + Send + Sync {
     fn record(&self, service: &str, operation: &str, outcome: CallOutcome);
+    /// An attempt waited `waited` for the client-side rate limit of (service, region).
+    fn rate_limit_wait(&self, service: &str, region: &str, waited: std::time::Duration);
 }
 
 /// Whether an AWS operation changes anything (used to tell writes from reads in metrics and tests).
@@ -58,12 +65,41 @@ pub fn is_write(operation: &str) -> bool {
     !["Get", "Head", "List", "Describe"].iter().any(|p| operation.starts_with(p))
 }
 
+/// Counts every attempt, and applies the fault plan when there is one: the one place every AWS
+/// call passes, so no adapter can escape either.
 #[derive(Debug)]
-pub(crate) struct CountingInterceptor(pub(crate) Arc<dyn CallRecorder>);
+pub(crate) struct CountingInterceptor {
+    pub(crate) recorder: Arc<dyn CallRecorder>,
+    pub(crate) faults: Option<Arc<FaultPlan>>,
+}
+
+fn operation_of(cfg: &ConfigBag) -> (&str, &str) {
+    cfg.load::<Metadata>().map_or(("unknown", "unknown"), |m| (m.service(), m.name()))
+}
 
 impl Intercept for CountingInterceptor {
     fn name(&self) -> &'static str {
         "stackwright-call-counter"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(faults) = &self.faults else { return Ok(()) };
+        let headers = context.request_mut().headers_mut();
+        match faults.before_attempt(operation_of(cfg).1) {
+            Some(Injection::Fail { code }) => {
+                headers.insert(FAULT_HEADER, code);
+            }
+            Some(Injection::Delay(d)) => {
+                headers.insert(DELAY_HEADER, d.as_millis().to_string());
+            }
+            None => {}
+        }
+        Ok(())
     }
 
     fn read_after_attempt(
@@ -72,9 +108,14 @@ impl Intercept for CountingInterceptor {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let (service, operation) = cfg.load::<Metadata>().map_or(("unknown", "unknown"), |m| (m.service(), m.name()));
+        let (service, operation) = operation_of(cfg);
         let status = context.response().map(|r| r.status().as_u16());
-        self.0.record(service, operation, CallOutcome::from_status(status));
+        let outcome = CallOutcome::from_status(status);
+        self.recorder.record(service, operation, outcome);
+        if outcome == CallOutcome::Success && self.faults.as_ref().is_some_and(|f| f.crash_after(operation)) {
+            eprintln!("stackwright: injected fault: aborting right after {service} {operation} succeeded");
+            std::process::abort();
+        }
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! The only place that builds AWS SDK configuration: region, endpoint override (the local
 //! emulator or a VPC endpoint), retries with backoff and jitter plus client-side rate limiting
-//! (the SDK's adaptive retry mode), timeouts, and the call-counting interceptor.
+//! (the SDK's adaptive retry mode), timeouts, the call-counting interceptor (with the fault plan
+//! of tests) and a token bucket per (service, region) under each client.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,7 +12,9 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::calls::{CallRecorder, CountingInterceptor};
+use crate::faults::FaultPlan;
 use crate::s3::S3;
+use crate::transport::{RateLimits, Transport};
 
 /// How to reach AWS.
 #[derive(Clone, Debug)]
@@ -23,6 +26,10 @@ pub struct AwsSettings {
     /// A static access key pair instead of the standard credential chain (environment, profile,
     /// IRSA / pod identity, instance metadata). For emulators and in-process tests only.
     pub static_credentials: Option<(String, String)>,
+    /// Client-side request rates per service (defaults near AWS's published rates).
+    pub rate_limits: RateLimits,
+    /// Faults to inject (tests only); `None` in normal operation.
+    pub faults: Option<Arc<FaultPlan>>,
 }
 
 /// Clients for every AWS service, per region, created on first use and shared.
@@ -44,6 +51,7 @@ impl Cloud {
     /// identity, instance metadata) and applies ours on top.
     pub async fn new(settings: AwsSettings, recorder: Arc<dyn CallRecorder>) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(https_client())
             .region(Region::new(settings.default_region.clone()))
             .retry_config(RetryConfig::adaptive().with_max_attempts(5).with_initial_backoff(Duration::from_millis(200)))
             .timeout_config(
@@ -67,15 +75,36 @@ impl Cloud {
         &self.inner.settings.default_region
     }
 
+    /// What every service client gets on top of the shared configuration: its region, the
+    /// call-counting interceptor and the rate-limited transport of (service, region).
+    fn layers(&self, service: &'static str, region: &str) -> Layers {
+        let inner = &self.inner;
+        Layers {
+            region: Region::new(region.to_string()),
+            interceptor: CountingInterceptor {
+                recorder: inner.recorder.clone(),
+                faults: inner.settings.faults.clone(),
+            },
+            transport: inner.base.http_client().map(|http| {
+                // Always present: `new` sets it.
+                Transport::new(http, service, region, inner.settings.rate_limits.rate(service), inner.recorder.clone())
+            }),
+        }
+    }
+
     /// The S3 client for `region`.
     pub fn s3(&self, region: &str) -> S3 {
         let mut cache = self.inner.s3.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         cache
             .entry(region.to_string())
             .or_insert_with(|| {
+                let layers = self.layers("s3", region);
                 let mut conf = aws_sdk_s3::config::Builder::from(&self.inner.base)
-                    .region(Region::new(region.to_string()))
-                    .interceptor(CountingInterceptor(self.inner.recorder.clone()));
+                    .region(layers.region)
+                    .interceptor(layers.interceptor);
+                if let Some(transport) = layers.transport {
+                    conf = conf.http_client(transport);
+                }
                 // Virtual-hosted bucket addressing needs DNS for <bucket>.<endpoint>, which an
                 // endpoint override on an IP address does not have.
                 if self.inner.settings.endpoint_url.is_some() {
@@ -85,4 +114,27 @@ impl Cloud {
             })
             .clone()
     }
+}
+
+struct Layers {
+    region: Region,
+    interceptor: CountingInterceptor,
+    transport: Option<Transport>,
+}
+
+/// The HTTPS client the SDK would build by default (rustls with aws-lc, proxy settings from the
+/// environment), made here so that every service client's transport can wrap it.
+fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }

@@ -8,12 +8,20 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 pub enum ErrorCategory {
     /// The resource does not exist.
     NotFound,
-    /// The resource exists in a state that refuses the call (already exists, not empty, in use).
+    /// A create found the resource already there: observe again, never a stall.
+    AlreadyExists,
+    /// The resource is in a state that refuses the call for now (still creating, modifying,
+    /// deleting, or held by a dependent): try later, never a stall.
+    Busy,
+    /// The resource exists in a state only a person can change (a bucket that is not empty, a
+    /// global name held by another account).
     Conflict,
     /// AWS asked us to slow down; retried with backoff.
     Throttled,
     /// Credentials or IAM policy do not allow the call.
     AccessDenied,
+    /// An account quota or service limit is reached: a person must raise it or free capacity.
+    QuotaExceeded,
     /// AWS refused a value: a person has to change the spec.
     Invalid,
     /// Network, timeouts, 5xx: retried with backoff.
@@ -24,12 +32,26 @@ impl ErrorCategory {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCategory::NotFound => "not_found",
+            ErrorCategory::AlreadyExists => "already_exists",
+            ErrorCategory::Busy => "busy",
             ErrorCategory::Conflict => "conflict",
             ErrorCategory::Throttled => "throttled",
             ErrorCategory::AccessDenied => "access_denied",
+            ErrorCategory::QuotaExceeded => "quota_exceeded",
             ErrorCategory::Invalid => "invalid",
             ErrorCategory::Transient => "transient",
         }
+    }
+
+    /// Whether a person has to act before a retry can succeed.
+    pub fn needs_a_person(self) -> bool {
+        matches!(
+            self,
+            ErrorCategory::AccessDenied
+                | ErrorCategory::QuotaExceeded
+                | ErrorCategory::Invalid
+                | ErrorCategory::Conflict
+        )
     }
 }
 
@@ -62,7 +84,8 @@ impl CloudError {
                 let e = service.err();
                 let code = e.code().unwrap_or_default().to_string();
                 let message = e.message().map_or_else(|| e.to_string(), str::to_string);
-                let category = categorize(&code, status);
+                let service = operation.split_once(':').map_or("", |(service, _)| service);
+                let category = categorize(service, &code, status);
                 let code = if code.is_empty() {
                     status.map_or_else(|| "Unknown".into(), |s| format!("HTTP {s}"))
                 } else {
@@ -108,8 +131,62 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     out
 }
 
-/// Classifies an AWS error code, falling back to the HTTP status for codes we do not know.
-pub fn categorize(code: &str, status: Option<u16>) -> ErrorCategory {
+/// Classifies an AWS error code: first by the exact codes of the calling service (`service` is
+/// the prefix of the operation, e.g. `rds` in `rds:ModifyDBInstance`), then by the codes every
+/// service shares, then by the code's form, and last by the HTTP status.
+///
+/// Exact codes come first because forms mislead: `InvalidDBInstanceState` means "busy, try
+/// later", `InvalidGroup.Duplicate` means "already exists", neither is a spec error.
+pub fn categorize(service: &str, code: &str, status: Option<u16>) -> ErrorCategory {
+    use ErrorCategory::*;
+    let exact = match (service, code) {
+        ("s3", "BucketAlreadyOwnedByYou") => Some(AlreadyExists),
+        // Global names: the bucket is another account's.
+        ("s3", "BucketAlreadyExists" | "BucketNotEmpty" | "InvalidObjectState") => Some(Conflict),
+        ("s3", "OperationAborted" | "InvalidBucketState") => Some(Busy),
+        ("s3", "TooManyBuckets") => Some(QuotaExceeded),
+        ("ec2", "InvalidGroup.Duplicate" | "InvalidPermission.Duplicate" | "RouteAlreadyExists") => Some(AlreadyExists),
+        ("ec2", "IncorrectState" | "IncorrectInstanceState" | "InvalidState") => Some(Busy),
+        ("ec2", "DependencyViolation" | "InvalidGroup.InUse" | "ResourceInUse") => Some(Busy),
+        ("ec2", c) if c.ends_with("LimitExceeded") && c != "RequestLimitExceeded" => Some(QuotaExceeded),
+        ("rds", "DBInstanceAlreadyExists" | "DBSnapshotAlreadyExists" | "DBSubnetGroupAlreadyExists")
+        | ("rds", "DBParameterGroupAlreadyExists") => Some(AlreadyExists),
+        ("rds", "InvalidDBInstanceState" | "InvalidDBSubnetGroupStateFault" | "InvalidDBParameterGroupState")
+        | ("rds", "InvalidDBSnapshotState" | "InvalidDBSubnetGroupState") => Some(Busy),
+        ("rds", "InsufficientDBInstanceCapacity") => Some(Transient),
+        ("elasticache", "ReplicationGroupAlreadyExists" | "CacheSubnetGroupAlreadyExists")
+        | ("elasticache", "CacheParameterGroupAlreadyExists" | "SnapshotAlreadyExistsFault") => Some(AlreadyExists),
+        ("elasticache", "InvalidReplicationGroupState" | "InvalidCacheClusterState" | "CacheSubnetGroupInUse")
+        | ("elasticache", "InvalidCacheParameterGroupState" | "InvalidSnapshotState") => Some(Busy),
+        ("elasticache", "InsufficientCacheClusterCapacity") => Some(Transient),
+        ("ecs", "ServiceNotActiveException" | "ServiceNotFoundException" | "ClusterNotFoundException") => {
+            Some(NotFound)
+        }
+        ("ecs", "UpdateInProgressException" | "ResourceInUseException" | "ClusterContainsServicesException")
+        | ("ecs", "ClusterContainsTasksException") => Some(Busy),
+        ("ecs", "ServerException") => Some(Transient),
+        ("elbv2", "DuplicateLoadBalancerName" | "DuplicateTargetGroupName" | "DuplicateListener") => {
+            Some(AlreadyExists)
+        }
+        ("elbv2", "ResourceInUse" | "PriorityInUse") => Some(Busy),
+        ("elbv2", c) if c.starts_with("TooMany") => Some(QuotaExceeded),
+        ("autoscaling", "ObjectNotFoundException") => Some(NotFound),
+        ("autoscaling", "ConcurrentUpdateException") => Some(Busy),
+        ("iam", "EntityAlreadyExists") => Some(AlreadyExists),
+        ("iam", "NoSuchEntity") => Some(NotFound),
+        ("iam", "DeleteConflict" | "ConcurrentModification") => Some(Busy),
+        ("logs", "ResourceAlreadyExistsException") => Some(AlreadyExists),
+        ("logs", "OperationAbortedException") => Some(Busy),
+        ("secretsmanager", "ResourceExistsException") => Some(AlreadyExists),
+        ("efs", "FileSystemAlreadyExists" | "AccessPointAlreadyExists") => Some(AlreadyExists),
+        ("efs", "FileSystemInUse" | "IncorrectFileSystemLifeCycleState" | "IncorrectMountTargetState") => Some(Busy),
+        ("servicediscovery", "NamespaceAlreadyExists" | "ServiceAlreadyExists") => Some(AlreadyExists),
+        ("servicediscovery", "ResourceInUse") => Some(Busy),
+        _ => None,
+    };
+    if let Some(category) = exact {
+        return category;
+    }
     const THROTTLED: &[&str] = &[
         "Throttling",
         "ThrottlingException",
@@ -118,7 +195,9 @@ pub fn categorize(code: &str, status: Option<u16>) -> ErrorCategory {
         "TooManyRequestsException",
         "SlowDown",
         "RequestThrottled",
+        "RequestThrottledException",
         "PriorRequestNotComplete",
+        "EC2ThrottledException",
     ];
     const ACCESS: &[&str] = &[
         "AccessDenied",
@@ -128,43 +207,78 @@ pub fn categorize(code: &str, status: Option<u16>) -> ErrorCategory {
         "InvalidClientTokenId",
         "SignatureDoesNotMatch",
         "ExpiredToken",
+        "ExpiredTokenException",
+        "UnrecognizedClientException",
+        "AuthFailure",
     ];
-    const CONFLICT: &[&str] = &[
-        "BucketAlreadyExists",
-        "BucketAlreadyOwnedByYou",
-        "BucketNotEmpty",
+    const BUSY: &[&str] = &[
         "OperationAborted",
-        "Conflict",
         "ConflictException",
+        "ConcurrentModificationException",
         "ResourceInUse",
         "ResourceInUseException",
         "DependencyViolation",
-        "InvalidObjectState",
+        "IncorrectState",
     ];
-    const TRANSIENT: &[&str] =
-        &["InternalError", "InternalFailure", "ServiceUnavailable", "RequestTimeout", "RequestTimeoutException"];
+    const TRANSIENT: &[&str] = &[
+        "InternalError",
+        "InternalFailure",
+        "InternalServerError",
+        "InternalServiceError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    ];
+    const QUOTA: &[&str] = &["LimitExceeded", "LimitExceededException", "ServiceQuotaExceededException"];
+    const INVALID: &[&str] = &[
+        "InvalidParameter",
+        "InvalidParameterValue",
+        "InvalidParameterCombination",
+        "InvalidParameterException",
+        "InvalidArgument",
+        "InvalidRequest",
+        "InvalidRequestException",
+        "ValidationError",
+        "ValidationException",
+        "MalformedXML",
+        "MalformedPolicyDocument",
+        "MissingParameter",
+        "ClientException",
+    ];
+    let quota_form = |c: &str| {
+        let c = c.trim_end_matches("Fault");
+        (c.contains("Quota") && c.ends_with("Exceeded")) || (c.ends_with("LimitExceeded") && !THROTTLED.contains(&c))
+    };
     if THROTTLED.contains(&code) {
-        ErrorCategory::Throttled
+        Throttled
     } else if ACCESS.contains(&code) {
-        ErrorCategory::AccessDenied
-    } else if CONFLICT.contains(&code) || code.ends_with("AlreadyExists") || code.ends_with("AlreadyExistsFault") {
-        ErrorCategory::Conflict
+        AccessDenied
+    } else if BUSY.contains(&code) {
+        Busy
     } else if TRANSIENT.contains(&code) {
-        ErrorCategory::Transient
+        Transient
+    } else if QUOTA.contains(&code) || quota_form(code) {
+        QuotaExceeded
+    } else if INVALID.contains(&code) {
+        Invalid
+    } else if code.contains("AlreadyExists") || code.ends_with(".Duplicate") {
+        AlreadyExists
     } else if code == "NotFound" || code.starts_with("NoSuch") || code.contains("NotFound") {
-        ErrorCategory::NotFound
-    } else if !code.is_empty()
-        && (code.starts_with("Invalid") || code.starts_with("Malformed") || code.contains("Validation"))
-    {
-        ErrorCategory::Invalid
+        NotFound
+    } else if code.contains("State") {
+        // Invalid...State, Incorrect...State: the resource is mid-transition.
+        Busy
+    } else if !code.is_empty() && (code.starts_with("Invalid") || code.starts_with("Malformed")) {
+        Invalid
     } else {
         match status {
-            Some(403) => ErrorCategory::AccessDenied,
-            Some(404) => ErrorCategory::NotFound,
-            Some(409) => ErrorCategory::Conflict,
-            Some(429) | Some(503) => ErrorCategory::Throttled,
-            Some(s) if (400..500).contains(&s) => ErrorCategory::Invalid,
-            _ => ErrorCategory::Transient,
+            Some(403) => AccessDenied,
+            Some(404) => NotFound,
+            Some(409) => Busy,
+            Some(429) | Some(503) => Throttled,
+            Some(s) if (400..500).contains(&s) && !code.is_empty() => Invalid,
+            _ => Transient,
         }
     }
 }
@@ -190,24 +304,77 @@ mod tests {
 
     #[test]
     fn codes_map_to_categories() {
-        assert_eq!(categorize("NoSuchBucket", Some(404)), ErrorCategory::NotFound);
-        assert_eq!(categorize("NoSuchLifecycleConfiguration", Some(404)), ErrorCategory::NotFound);
-        assert_eq!(categorize("ServerSideEncryptionConfigurationNotFoundError", Some(404)), ErrorCategory::NotFound);
-        assert_eq!(categorize("SlowDown", Some(503)), ErrorCategory::Throttled);
-        assert_eq!(categorize("AccessDenied", Some(403)), ErrorCategory::AccessDenied);
-        assert_eq!(categorize("BucketAlreadyExists", Some(409)), ErrorCategory::Conflict);
-        assert_eq!(categorize("BucketNotEmpty", Some(409)), ErrorCategory::Conflict);
-        assert_eq!(categorize("InvalidArgument", Some(400)), ErrorCategory::Invalid);
-        assert_eq!(categorize("MalformedXML", Some(400)), ErrorCategory::Invalid);
-        assert_eq!(categorize("InternalError", Some(500)), ErrorCategory::Transient);
+        use ErrorCategory::*;
+        for (service, code, status, want) in [
+            ("s3", "NoSuchBucket", 404, NotFound),
+            ("s3", "NoSuchLifecycleConfiguration", 404, NotFound),
+            ("s3", "ServerSideEncryptionConfigurationNotFoundError", 404, NotFound),
+            ("s3", "SlowDown", 503, Throttled),
+            ("s3", "AccessDenied", 403, AccessDenied),
+            ("s3", "BucketAlreadyExists", 409, Conflict),
+            ("s3", "BucketAlreadyOwnedByYou", 409, AlreadyExists),
+            ("s3", "BucketNotEmpty", 409, Conflict),
+            ("s3", "OperationAborted", 409, Busy),
+            ("s3", "TooManyBuckets", 400, QuotaExceeded),
+            ("s3", "InvalidArgument", 400, Invalid),
+            ("s3", "MalformedXML", 400, Invalid),
+            ("s3", "InternalError", 500, Transient),
+            // The codes whose form would mislead.
+            ("rds", "InvalidDBInstanceState", 400, Busy),
+            ("rds", "DBInstanceAlreadyExists", 400, AlreadyExists),
+            ("rds", "DBInstanceNotFound", 404, NotFound),
+            ("rds", "InstanceQuotaExceeded", 400, QuotaExceeded),
+            ("rds", "StorageQuotaExceeded", 400, QuotaExceeded),
+            ("rds", "InvalidParameterCombination", 400, Invalid),
+            ("ec2", "InvalidGroup.Duplicate", 400, AlreadyExists),
+            ("ec2", "InvalidPermission.Duplicate", 400, AlreadyExists),
+            ("ec2", "InvalidGroup.NotFound", 400, NotFound),
+            ("ec2", "InvalidPermission.NotFound", 400, NotFound),
+            ("ec2", "DependencyViolation", 400, Busy),
+            ("ec2", "RulesPerSecurityGroupLimitExceeded", 400, QuotaExceeded),
+            ("ec2", "RequestLimitExceeded", 503, Throttled),
+            ("ec2", "InvalidParameterValue", 400, Invalid),
+            ("elasticache", "InvalidReplicationGroupState", 400, Busy),
+            ("elasticache", "InvalidCacheParameterGroupState", 400, Busy),
+            ("elasticache", "NodeQuotaForCustomerExceeded", 400, QuotaExceeded),
+            ("elasticache", "ReplicationGroupAlreadyExists", 400, AlreadyExists),
+            ("ecs", "ServiceNotActiveException", 400, NotFound),
+            ("ecs", "InvalidParameterException", 400, Invalid),
+            ("ecs", "LimitExceededException", 400, QuotaExceeded),
+            ("elbv2", "DuplicateTargetGroupName", 400, AlreadyExists),
+            ("elbv2", "TooManyTargetGroups", 400, QuotaExceeded),
+            ("elbv2", "ResourceInUse", 400, Busy),
+            ("autoscaling", "ObjectNotFoundException", 400, NotFound),
+            ("iam", "EntityAlreadyExists", 409, AlreadyExists),
+            ("iam", "DeleteConflict", 409, Busy),
+            ("logs", "ResourceAlreadyExistsException", 400, AlreadyExists),
+            ("efs", "IncorrectFileSystemLifeCycleState", 409, Busy),
+        ] {
+            assert_eq!(categorize(service, code, Some(status)), want, "{service} {code}");
+        }
     }
 
     #[test]
-    fn unknown_codes_fall_back_to_http_status() {
-        assert_eq!(categorize("", Some(404)), ErrorCategory::NotFound);
-        assert_eq!(categorize("", Some(403)), ErrorCategory::AccessDenied);
-        assert_eq!(categorize("Weird", Some(400)), ErrorCategory::Invalid);
-        assert_eq!(categorize("Weird", Some(502)), ErrorCategory::Transient);
-        assert_eq!(categorize("", None), ErrorCategory::Transient);
+    fn unknown_codes_fall_back_to_form_then_http_status() {
+        use ErrorCategory::*;
+        assert_eq!(categorize("x", "SomethingInvalidStateFault", Some(400)), Busy);
+        assert_eq!(categorize("x", "ThingAlreadyExistsFault", Some(400)), AlreadyExists);
+        assert_eq!(categorize("x", "", Some(404)), NotFound);
+        assert_eq!(categorize("x", "", Some(403)), AccessDenied);
+        assert_eq!(categorize("x", "", Some(409)), Busy);
+        assert_eq!(categorize("x", "Weird", Some(400)), Invalid);
+        assert_eq!(categorize("x", "Weird", Some(502)), Transient);
+        assert_eq!(categorize("x", "", None), Transient);
+    }
+
+    #[test]
+    fn only_what_a_person_must_fix_stalls() {
+        use ErrorCategory::*;
+        for c in [AccessDenied, QuotaExceeded, Invalid, Conflict] {
+            assert!(c.needs_a_person(), "{c:?}");
+        }
+        for c in [NotFound, AlreadyExists, Busy, Throttled, Transient] {
+            assert!(!c.needs_a_person(), "{c:?}");
+        }
     }
 }

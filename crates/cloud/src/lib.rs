@@ -5,8 +5,12 @@
 pub mod calls;
 pub mod config;
 pub mod error;
+pub mod faults;
 pub mod s3;
+pub mod transport;
 
 pub use calls::{CallOutcome, CallRecorder};
 pub use config::{AwsSettings, Cloud};
 pub use error::{CloudError, ErrorCategory};
+pub use faults::FaultPlan;
+pub use transport::{Rate, RateLimits};

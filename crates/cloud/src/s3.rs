@@ -151,13 +151,45 @@ impl S3 {
         format!("http://{name}.s3-website-{region}.amazonaws.com")
     }
 
-    /// Whether `name` exists and is ours to read.
+    /// Whether `name` exists and is ours to read. S3 answers HeadBucket with 403 both for another
+    /// account's bucket and for one of ours that our credentials may not read; only the account's
+    /// own bucket list tells them apart, so it is asked in that (rare) case.
     pub async fn presence(&self, name: &str) -> Result<Presence, CloudError> {
         match call!("HeadBucket", self.client.head_bucket().bucket(name).send()) {
             Ok(_) => Ok(Presence::Accessible),
             Err(e) if e.is_not_found() => Ok(Presence::Absent),
-            Err(e) if e.category == ErrorCategory::AccessDenied => Ok(Presence::Foreign),
+            Err(e) if e.category == ErrorCategory::AccessDenied => {
+                if self.is_listed(name).await? {
+                    Err(CloudError {
+                        message: format!(
+                            "S3 bucket {name} is in this account, but HeadBucket is denied: {}",
+                            e.message
+                        ),
+                        ..e
+                    })
+                } else {
+                    Ok(Presence::Foreign)
+                }
+            }
             Err(e) => Err(e),
+        }
+    }
+
+    /// Whether this account's bucket list holds `name`.
+    async fn is_listed(&self, name: &str) -> Result<bool, CloudError> {
+        let mut token = None;
+        loop {
+            let page = call!(
+                "ListBuckets",
+                self.client.list_buckets().prefix(name).max_buckets(1000).set_continuation_token(token).send()
+            )?;
+            if page.buckets().iter().any(|b| b.name() == Some(name)) {
+                return Ok(true);
+            }
+            match page.continuation_token {
+                Some(next) if !next.is_empty() => token = Some(next),
+                _ => return Ok(false),
+            }
         }
     }
 
