@@ -21,6 +21,33 @@ pub struct CommonStatus {
     /// for its region. Usage-based charges (storage used, requests, data transfer) are not included.
     #[serde(default, rename = "estimatedMonthlyCostUSD", skip_serializing_if = "Option::is_none")]
     pub estimated_monthly_cost_usd: Option<String>,
+    /// AWS resources this object began to create where AWS cannot take ownership tags in the
+    /// create call itself (`<service>:<Type>/<name>`, e.g. `s3:Bucket/docs-1a2b3c`). Recorded, and
+    /// confirmed by the API server, before the create is sent and kept while the object lives, so
+    /// a controller restarted between the create and the tagging still knows the resource is ours.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<String>,
+}
+
+/// The status of a Stackwright kind, which embeds [`CommonStatus`].
+pub trait HasCommonStatus {
+    fn common(&self) -> &CommonStatus;
+    fn common_mut(&mut self) -> &mut CommonStatus;
+}
+
+/// Implements [`HasCommonStatus`] for a status struct with a flattened `common` field.
+#[macro_export]
+macro_rules! has_common_status {
+    ($($status:ty),+) => {$(
+        impl $crate::common::HasCommonStatus for $status {
+            fn common(&self) -> &$crate::common::CommonStatus {
+                &self.common
+            }
+            fn common_mut(&mut self) -> &mut $crate::common::CommonStatus {
+                &mut self.common
+            }
+        }
+    )+};
 }
 
 /// One AWS resource in an object's inventory.

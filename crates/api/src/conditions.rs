@@ -23,8 +23,12 @@ pub mod reason {
     pub const WAITING_FOR_DEPENDENCY: &str = "WaitingForDependency";
     pub const PAUSED: &str = "Paused";
     pub const RETRYING: &str = "Retrying";
+    /// AWS is busy with the resource (still creating, modifying, or held by a dependent).
+    pub const WAITING: &str = "Waiting";
     pub const INVALID_SPEC: &str = "InvalidSpec";
     pub const NAME_CONFLICT: &str = "NameConflict";
+    /// AWS reports a state of the resource that only a person can resolve.
+    pub const CONFLICT: &str = "Conflict";
     pub const ACCESS_DENIED: &str = "AccessDenied";
     pub const DEPENDENCY_NOT_FOUND: &str = "DependencyNotFound";
     pub const QUOTA_EXCEEDED: &str = "QuotaExceeded";

@@ -20,7 +20,9 @@ pub mod network;
 pub use appstack::{AppStack, AppStackSpec, AppStackStatus};
 pub use bucket::{Bucket, BucketSpec, BucketStatus};
 pub use cache::{Cache, CacheSpec, CacheStatus};
-pub use common::{CommonStatus, OwnedResource};
+pub use common::{CommonStatus, HasCommonStatus, OwnedResource};
+
+has_common_status!(AppStackStatus, BucketStatus, CacheStatus, DatabaseStatus);
 pub use database::{Database, DatabaseSpec, DatabaseStatus};
 pub use network::{Endpoint, NetworkRef};
 
