@@ -1,21 +1,40 @@
-//! What every reconcile shares: clients, settings, metrics, the event recorder, retry backoff.
+//! What every reconcile shares: clients, settings, metrics, the event recorder, retry backoff,
+//! and the scheduler's gate and memory.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kube::Client;
+use kube::core::error_boundary::DeserializeGuard;
 use kube::runtime::events::Recorder;
+use kube::runtime::reflector::Store;
+use stackwright_api::Bucket;
 use stackwright_api::naming::ObjectIdentity;
 use stackwright_cloud::Cloud;
 
 use crate::metrics::Metrics;
+use crate::schedule::{Gate, Memory};
 
 /// Settings that shape reconciles.
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// This controller instance's id, written into the `stackwright.io/cluster` tag and names.
     pub cluster_id: String,
+    /// How long a converged object rests before it is read again for drift (jittered ±10 %).
+    pub resync_interval: Duration,
+}
+
+/// The reflector store of each kind's watch.
+#[derive(Default)]
+pub struct Stores {
+    pub buckets: std::sync::OnceLock<Store<DeserializeGuard<Bucket>>>,
+}
+
+impl std::fmt::Debug for Stores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stores").field("buckets", &self.buckets.get().map(|s| s.len())).finish()
+    }
 }
 
 pub struct Context {
@@ -24,6 +43,12 @@ pub struct Context {
     pub settings: Settings,
     pub metrics: Arc<Metrics>,
     pub recorder: Recorder,
+    /// Admits reconciles: urgent work first, resyncs in arrival order.
+    pub gate: Gate,
+    /// What the scheduler remembers of settled objects.
+    pub memory: Memory,
+    /// The reflector stores of the kinds' watches, set once each watch starts.
+    pub stores: Stores,
     failures: Mutex<HashMap<String, u32>>,
 }
 
@@ -34,8 +59,25 @@ impl std::fmt::Debug for Context {
 }
 
 impl Context {
-    pub fn new(client: Client, cloud: Cloud, settings: Settings, metrics: Arc<Metrics>, recorder: Recorder) -> Self {
-        Context { client, cloud, settings, metrics, recorder, failures: Mutex::default() }
+    pub fn new(
+        client: Client,
+        cloud: Cloud,
+        settings: Settings,
+        metrics: Arc<Metrics>,
+        recorder: Recorder,
+        concurrency: usize,
+    ) -> Self {
+        Context {
+            client,
+            cloud,
+            settings,
+            metrics,
+            recorder,
+            gate: Gate::new(concurrency),
+            memory: Memory::default(),
+            stores: Stores::default(),
+            failures: Mutex::default(),
+        }
     }
 
     /// The identity of a namespaced object for naming and ownership tags.
@@ -54,7 +96,7 @@ impl Context {
     /// 2 s, 4 s, 8 s ... capped at 5 minutes.
     pub fn next_backoff<K: kube::Resource<DynamicType = ()>>(&self, obj: &K) -> Duration {
         let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let n = failures.entry(backoff_key(obj)).or_insert(0);
+        let n = failures.entry(object_key(obj)).or_insert(0);
         *n = n.saturating_add(1);
         let base = Duration::from_secs(1u64 << (*n).min(8)).min(Duration::from_secs(300));
         let jitter = rand::random_range(0.8..1.2);
@@ -63,12 +105,19 @@ impl Context {
 
     /// Forgets an object's failures after a successful reconcile.
     pub fn reset_backoff<K: kube::Resource<DynamicType = ()>>(&self, obj: &K) {
-        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&backoff_key(obj));
+        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&object_key(obj));
+    }
+
+    /// How many reconciles of this object failed in a row before this one.
+    pub fn consecutive_failures<K: kube::Resource<DynamicType = ()>>(&self, obj: &K) -> u32 {
+        let failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        failures.get(&object_key(obj)).copied().unwrap_or(0)
     }
 }
 
-/// `Kind/namespace/name`: one failure count per object, across every kind sharing the context.
-fn backoff_key<K: kube::Resource<DynamicType = ()>>(obj: &K) -> String {
+/// `Kind/namespace/name`: the key of an object in every per-object map (failure counts, the
+/// scheduler's memory, the census), unique across every kind sharing the context.
+pub fn object_key<K: kube::Resource<DynamicType = ()>>(obj: &K) -> String {
     let meta = obj.meta();
     format!(
         "{}/{}/{}",
@@ -82,7 +131,7 @@ fn backoff_key<K: kube::Resource<DynamicType = ()>>(obj: &K) -> String {
 mod tests {
     use stackwright_api::{Bucket, Database};
 
-    use super::backoff_key;
+    use super::object_key;
 
     #[test]
     fn objects_of_different_kinds_back_off_separately() {
@@ -94,7 +143,7 @@ mod tests {
                 .expect("valid spec"),
         );
         db.metadata.namespace = Some("pw".into());
-        assert_eq!(backoff_key(&bucket), "Bucket/pw/docs");
-        assert_ne!(backoff_key(&bucket), backoff_key(&db));
+        assert_eq!(object_key(&bucket), "Bucket/pw/docs");
+        assert_ne!(object_key(&bucket), object_key(&db));
     }
 }

@@ -1,13 +1,17 @@
-//! The Stackwright controller: one reconciler module per kind, each with pure `desired` and
-//! `plan` functions and a thin `reconcile` driver, plus what they share (context, status
-//! writing, metrics, the operations endpoint) and [`start`], which runs them all.
+//! The Stackwright controller: one module per kind, each a pipeline of pure steps around one
+//! observation and one wave of writes, run by a shared driver; plus what the kinds share
+//! (context, scheduling, status writing, metrics, leader election, the operations endpoint) and
+//! [`start`], which runs them all.
 
 pub mod bucket;
 pub mod context;
 pub mod cost;
+pub mod driver;
 pub mod error;
 pub mod http;
+pub mod leader;
 pub mod metrics;
+pub mod schedule;
 pub mod status;
 pub mod telemetry;
 
@@ -17,16 +21,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
+use kube::core::error_boundary::DeserializeGuard;
 use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::{self, ObjectRef};
 use kube::runtime::{Controller, WatchStreamExt, controller, watcher};
 use kube::{Api, Client, Resource};
 use stackwright_api::Bucket;
-use stackwright_cloud::{AwsSettings, Cloud};
+use stackwright_cloud::{AwsSettings, Cloud, FaultPlan, RateLimits};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::context::{Context, Settings};
+use crate::driver::Kind;
+use crate::leader::Election;
 use crate::metrics::Metrics;
 
 /// Everything `stackwright run` can be told. Each flag falls back to an environment variable.
@@ -45,8 +52,9 @@ pub struct Config {
     /// How often converged objects are re-read to correct drift (e.g. 10m, 30s).
     #[arg(long, env = "STACKWRIGHT_RESYNC_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration)]
     pub resync_interval: Duration,
-    /// Objects of one kind reconciled at the same time.
-    #[arg(long, env = "STACKWRIGHT_CONCURRENCY", default_value_t = 4)]
+    /// Reconciles running at the same time (all kinds together); one place is always kept for
+    /// new and changed objects, so at least 2.
+    #[arg(long, env = "STACKWRIGHT_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u16).range(2..))]
     pub concurrency: u16,
     /// Address of the /metrics, /healthz and /readyz endpoint.
     #[arg(long, env = "STACKWRIGHT_METRICS_ADDR", default_value = "0.0.0.0:8080")]
@@ -54,6 +62,22 @@ pub struct Config {
     /// Watch only this namespace (default: all namespaces).
     #[arg(long, env = "STACKWRIGHT_NAMESPACE")]
     pub namespace: Option<String>,
+    /// Run only while holding the leader lease, so several replicas can run with one writer.
+    #[arg(long, env = "STACKWRIGHT_LEADER_ELECT", default_value_t = true, action = clap::ArgAction::Set)]
+    pub leader_elect: bool,
+    /// Namespace of the leader lease (default: the pod's namespace, else --namespace, else default).
+    #[arg(long, env = "POD_NAMESPACE")]
+    pub leader_election_namespace: Option<String>,
+    /// How long a leader's lease lasts without renewal: a standby takes over within it.
+    #[arg(long, env = "STACKWRIGHT_LEADER_LEASE_DURATION", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub leader_lease_duration: Duration,
+    /// Client-side AWS request rates, SERVICE=RPS[:BURST] separated by commas (e.g.
+    /// ec2=10:50,rds=5); services not named keep their defaults, near AWS's published rates.
+    #[arg(long, env = "STACKWRIGHT_AWS_RATE_LIMIT", default_value = "", value_parser = RateLimits::parse)]
+    pub aws_rate_limit: RateLimits,
+    /// Faults to inject into AWS calls, for tests only (see the cloud crate's faults module).
+    #[arg(long, env = "STACKWRIGHT_INJECT_FAULTS", hide = true)]
+    pub inject_faults: Option<String>,
 }
 
 /// How long [`Running::stop`] waits for in-flight reconciles: well inside the 60 s
@@ -92,29 +116,41 @@ impl Running {
     }
 }
 
-/// Connects to Kubernetes and AWS, serves the operations endpoint and runs every registered
-/// reconciler until [`Running::stop`].
+/// Connects to Kubernetes and AWS, serves the operations endpoint and runs every kind's
+/// controller (once this replica leads, with leader election) until [`Running::stop`].
 pub async fn start(config: Config, client: Client) -> anyhow::Result<Running> {
+    let faults = match config.inject_faults.as_deref().filter(|f| !f.trim().is_empty()) {
+        Some(text) => {
+            let plan = FaultPlan::parse(text).map_err(|e| anyhow::anyhow!("--inject-faults: {e}"))?;
+            tracing::warn!(
+                plan = text,
+                "FAULT INJECTION IS ON: AWS calls will fail or the process will abort on purpose"
+            );
+            Some(Arc::new(plan))
+        }
+        None => None,
+    };
     let metrics = Arc::new(Metrics::default());
     let cloud = Cloud::new(
         AwsSettings {
             default_region: config.default_region.clone(),
             endpoint_url: config.aws_endpoint_url.clone(),
             static_credentials: None,
+            rate_limits: config.aws_rate_limit.clone(),
+            faults,
         },
         metrics.clone(),
     )
     .await;
-    let reporter = Reporter {
-        controller: "stackwright".into(),
-        instance: std::env::var("POD_NAME").ok().or_else(|| std::env::var("HOSTNAME").ok()),
-    };
+    let identity = instance_identity();
+    let reporter = Reporter { controller: "stackwright".into(), instance: Some(identity.clone()) };
     let ctx = Arc::new(Context::new(
         client.clone(),
         cloud,
-        Settings { cluster_id: config.cluster_id.clone() },
+        Settings { cluster_id: config.cluster_id.clone(), resync_interval: config.resync_interval },
         metrics.clone(),
         Recorder::new(client.clone(), reporter),
+        usize::from(config.concurrency),
     ));
     let shutdown = CancellationToken::new();
     let ready = Arc::new(AtomicBool::new(false));
@@ -128,28 +164,125 @@ pub async fn start(config: Config, client: Client) -> anyhow::Result<Running> {
         }
     });
 
-    let buckets: Api<Bucket> = match &config.namespace {
+    // Ready once the API server lists the kinds for us (the CRDs are installed and RBAC allows
+    // it): a standby is ready too, ready to take over.
+    let ready_task =
+        tokio::spawn(mark_ready_when_listable(scoped::<Bucket>(&client, &config), ready, shutdown.clone()));
+    let lead_task = tokio::spawn(lead(identity.clone(), ctx, config.clone(), client, shutdown.clone()));
+
+    tracing::info!(%metrics_addr, cluster_id = %config.cluster_id, region = %config.default_region, %identity, leader_election = config.leader_elect, "stackwright controller started");
+    Ok(Running { metrics_addr, shutdown, tasks: vec![lead_task, ready_task, http_task] })
+}
+
+/// This replica's name in the lease and in Events: the pod name where there is one.
+fn instance_identity() -> String {
+    let host =
+        std::env::var("POD_NAME").or_else(|_| std::env::var("HOSTNAME")).unwrap_or_else(|_| "stackwright".into());
+    format!("{host}-{:08x}", rand::random::<u32>())
+}
+
+/// Waits for leadership (when elected), runs the controllers until shutdown, and gives the lease
+/// back. A replica that loses the lease stops reconciling at once and exits with an error, so
+/// that two replicas never write at the same time.
+async fn lead(identity: String, ctx: Arc<Context>, config: Config, client: Client, shutdown: CancellationToken) {
+    let mut election = None;
+    if config.leader_elect {
+        let namespace = config
+            .leader_election_namespace
+            .clone()
+            .or_else(|| config.namespace.clone())
+            .unwrap_or_else(|| "default".into());
+        // The API server may not answer yet: keep trying until it does or we are stopped.
+        loop {
+            match Election::enter(client.clone(), &namespace, &identity, config.leader_lease_duration).await {
+                Ok(e) => {
+                    election = Some(e);
+                    break;
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot enter the leader election yet"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(2)) => {}
+                () = shutdown.cancelled() => return,
+            }
+        }
+    }
+    if let Some(e) = election.as_mut() {
+        tracing::info!("standing by for the leader lease");
+        tokio::select! {
+            won = e.won() => if !won { tracing::error!("leader election ended"); return },
+            () = shutdown.cancelled() => {
+                if let Some(e) = election { e.resign(Duration::from_secs(5)).await }
+                return;
+            }
+        }
+        tracing::info!("leading: starting the controllers");
+    }
+    ctx.metrics.leader.set(1);
+    let mut controllers = tokio::spawn(run_controllers(ctx.clone(), config, client, shutdown.clone()));
+    let lost = async {
+        match election.as_mut() {
+            Some(e) => e.lost().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = lost => {
+            ctx.metrics.leader.set(0);
+            controllers.abort();
+            tracing::error!("lost the leader lease: stopping at once so that two replicas never write together");
+            std::process::exit(1);
+        }
+        _ = &mut controllers => {}
+    }
+    ctx.metrics.leader.set(0);
+    if let Some(e) = election {
+        e.resign(Duration::from_secs(5)).await;
+    }
+}
+
+/// The Api of a kind, across all namespaces or the one --namespace names.
+fn scoped<K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>>(
+    client: &Client,
+    config: &Config,
+) -> Api<K> {
+    match &config.namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
-    };
+    }
+}
+
+/// Every kind's controller, until shutdown.
+async fn run_controllers(ctx: Arc<Context>, config: Config, client: Client, shutdown: CancellationToken) {
+    let buckets = controller_for::<Bucket>(&ctx, scoped(&client, &config), &shutdown, |store| {
+        if ctx.stores.buckets.set(store).is_err() {
+            tracing::warn!("the Bucket store was set twice");
+        }
+    });
+    buckets.await;
+}
+
+/// The controller of one kind: a guarded watch (an object that cannot be deserialized is
+/// reported by the driver, not allowed to stop the watch), filtered to meaningful changes,
+/// reconciled by the shared driver with unbounded concurrency (the context's gate limits it).
+fn controller_for<K: Kind>(
+    ctx: &Arc<Context>,
+    guarded: Api<DeserializeGuard<K>>,
+    shutdown: &CancellationToken,
+    keep_store: impl FnOnce(reflector::Store<DeserializeGuard<K>>),
+) -> impl std::future::Future<Output = ()> + Send + 'static {
     let (reader, writer) = reflector::store();
-    let stream = watcher(buckets.clone(), watcher::Config::default())
+    keep_store(reader.clone());
+    let stream = watcher(guarded, watcher::Config::default())
         .default_backoff()
         .reflect(writer)
         .applied_objects()
-        .predicate_filter(meaningful_change::<Bucket>, Default::default());
-    // Ready once the API server lists the kind for us: the CRD is installed and RBAC allows it.
-    let ready_task = tokio::spawn(mark_ready_when_listable(buckets.clone(), ready, shutdown.clone()));
-    let bucket_controller = Controller::for_stream(stream, reader)
-        .with_config(controller::Config::default().concurrency(config.concurrency))
-        .reconcile_all_on(every(config.resync_interval))
+        .predicate_filter(|obj: &DeserializeGuard<K>| Some(driver::fingerprint(obj.meta())), Default::default());
+    Controller::for_stream(stream, reader)
+        .with_config(controller::Config::default().concurrency(0))
         .graceful_shutdown_on(shutdown.clone().cancelled_owned())
-        .run(bucket::reconcile, bucket::error_policy, ctx)
-        .for_each(log_result::<Bucket>);
-    let controller_task = tokio::spawn(bucket_controller);
-
-    tracing::info!(%metrics_addr, cluster_id = %config.cluster_id, region = %config.default_region, "stackwright controller started");
-    Ok(Running { metrics_addr, shutdown, tasks: vec![controller_task, ready_task, http_task] })
+        .run(driver::reconcile::<K>, driver::error_policy::<K>, ctx.clone())
+        .for_each(log_result::<K>)
 }
 
 async fn mark_ready_when_listable<K>(api: Api<K>, ready: Arc<AtomicBool>, shutdown: CancellationToken)
@@ -172,35 +305,11 @@ where
     }
 }
 
-/// A tick every `period`, starting one period from now: the resync sweep. Every object is
-/// reconciled once per sweep, so drift is found, and an object whose watch event was somehow
-/// missed is still reconciled, without relying on each object having scheduled its own requeue.
-fn every(period: Duration) -> impl futures::Stream<Item = ()> + Send + 'static {
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    futures::stream::unfold(ticks, |mut ticks| async move {
-        ticks.tick().await;
-        Some(((), ticks))
-    })
-}
+/// What kube-runtime's controller yields after each reconcile of a `K`.
+type ReconcileResult<K> =
+    Result<(ObjectRef<DeserializeGuard<K>>, controller::Action), controller::Error<error::Error, watcher::Error>>;
 
-/// Which changes to an object deserve a reconcile: spec (generation), annotations (paused,
-/// adopt, reconcile-requested-at), finalizers and deletion. Status writes — the controller's own —
-/// do not, so writing status never triggers another round of AWS reads.
-fn meaningful_change<K: Resource>(obj: &K) -> Option<u64> {
-    use std::hash::{Hash, Hasher};
-    let meta = obj.meta();
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    meta.generation.hash(&mut h);
-    meta.annotations.hash(&mut h);
-    meta.finalizers.hash(&mut h);
-    meta.deletion_timestamp.as_ref().map(|t| t.0.as_second()).hash(&mut h);
-    Some(h.finish())
-}
-
-async fn log_result<K: Resource>(
-    result: Result<(ObjectRef<K>, controller::Action), controller::Error<error::Error, watcher::Error>>,
-) {
+async fn log_result<K: Resource>(result: ReconcileResult<K>) {
     match result {
         Ok((obj, _)) => tracing::debug!(object = %obj, "reconciled"),
         Err(controller::Error::ReconcilerFailed(e, obj)) => {

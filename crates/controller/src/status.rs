@@ -1,5 +1,6 @@
 //! Writing status: server-side apply under one field manager, only when something changed, and
-//! an Event only when the outcome changes.
+//! an Event only when the outcome changes. The writer also keeps the object's ownership claims:
+//! once recorded they are part of every later write, so no status write can lose one.
 
 use std::fmt::Debug;
 
@@ -9,6 +10,7 @@ use kube::runtime::events::{Event, EventType};
 use kube::{Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use stackwright_api::HasCommonStatus;
 use stackwright_api::conditions::{self, Outcome};
 
 use crate::context::Context;
@@ -34,7 +36,6 @@ pub fn conditions_for(outcome: &Outcome, generation: Option<i64>, current: &[Con
 pub struct StatusWriter<'a, K, S> {
     obj: &'a K,
     last: Option<S>,
-    conditions_of: fn(&S) -> &[Condition],
 }
 
 impl<'a, K, S> StatusWriter<'a, K, S>
@@ -44,19 +45,24 @@ where
         + DeserializeOwned
         + Serialize
         + Debug,
-    S: Serialize + PartialEq,
+    S: Serialize + PartialEq + Clone + Default + HasCommonStatus,
 {
-    pub fn new(obj: &'a K, current: Option<S>, conditions_of: fn(&S) -> &[Condition]) -> Self {
-        StatusWriter { obj, last: current, conditions_of }
+    pub fn new(obj: &'a K, current: Option<S>) -> Self {
+        StatusWriter { obj, last: current }
     }
 
     pub fn object(&self) -> &'a K {
         self.obj
     }
 
+    /// The status as last written (or read).
+    pub fn last(&self) -> Option<&S> {
+        self.last.as_ref()
+    }
+
     /// The conditions as last written.
     pub fn conditions(&self) -> &[Condition] {
-        self.last.as_ref().map(self.conditions_of).unwrap_or_default()
+        self.last.as_ref().map(|s| s.common().conditions.as_slice()).unwrap_or_default()
     }
 
     /// Whether any status has been written (or read) yet.
@@ -64,9 +70,44 @@ where
         self.conditions().is_empty()
     }
 
-    /// Applies `next` when it differs from the last status; publishes an Event when the
-    /// Ready/Stalled picture changes. Returns whether anything was written.
-    pub async fn write(&mut self, ctx: &Context, next: S) -> Result<bool> {
+    /// Whether `claim` (`<service>:<Type>/<name>`) is recorded.
+    pub fn has_claim(&self, claim: &str) -> bool {
+        self.last.as_ref().is_some_and(|s| s.common().claims.iter().any(|c| c == claim))
+    }
+
+    /// Records `claim` before the create it covers. Fails unless the API server confirmed it:
+    /// the create must not be sent then.
+    pub async fn claim(&mut self, ctx: &Context, claim: &str) -> Result<()> {
+        if self.has_claim(claim) {
+            return Ok(());
+        }
+        let mut next = self.last.clone().unwrap_or_default();
+        next.common_mut().claims.push(claim.to_string());
+        self.write(ctx, next).await.map(drop)
+    }
+
+    /// Drops `claim` (the create it covered did not happen, e.g. the name is another account's).
+    pub async fn release_claim(&mut self, ctx: &Context, claim: &str) -> Result<()> {
+        let Some(mut next) = self.last.clone().filter(|s| s.common().claims.iter().any(|c| c == claim)) else {
+            return Ok(());
+        };
+        next.common_mut().claims.retain(|c| c != claim);
+        self.put(ctx, next).await.map(drop)
+    }
+
+    /// Applies `next` (with every claim recorded so far) when it differs from the last status;
+    /// publishes an Event when the Ready/Stalled picture changes. Returns whether anything was
+    /// written.
+    pub async fn write(&mut self, ctx: &Context, mut next: S) -> Result<bool> {
+        let mut claims = self.last.as_ref().map(|s| s.common().claims.clone()).unwrap_or_default();
+        claims.extend(next.common().claims.iter().cloned());
+        claims.sort();
+        claims.dedup();
+        next.common_mut().claims = claims;
+        self.put(ctx, next).await
+    }
+
+    async fn put(&mut self, ctx: &Context, next: S) -> Result<bool> {
         if self.last.as_ref() == Some(&next) {
             return Ok(false);
         }
@@ -79,7 +120,12 @@ where
         api.patch_status(&self.obj.name_any(), &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(patch))
             .await?;
         ctx.metrics.status_written(kind_label::<K>());
-        publish_transition(ctx, self.obj, self.conditions(), (self.conditions_of)(&next)).await;
+        ctx.metrics.objects.observe(
+            kind_label::<K>(),
+            &crate::context::object_key(self.obj),
+            &next.common().conditions,
+        );
+        publish_transition(ctx, self.obj, self.conditions(), &next.common().conditions).await;
         self.last = Some(next);
         Ok(true)
     }

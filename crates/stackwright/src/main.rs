@@ -1,5 +1,8 @@
 //! `stackwright`: run the controller, or print the CRDs it serves.
 
+use std::io::Write;
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
 use stackwright_controller::telemetry::{self, LogFormat};
 
@@ -15,7 +18,7 @@ enum Command {
     /// Run the controller: watch Stackwright objects and converge AWS toward them.
     Run {
         #[command(flatten)]
-        config: stackwright_controller::Config,
+        config: Box<stackwright_controller::Config>,
         /// Log format.
         #[arg(long, env = "STACKWRIGHT_LOG_FORMAT", value_enum, default_value = "text")]
         log_format: LogFormat,
@@ -24,27 +27,63 @@ enum Command {
     Crds,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
-        Command::Crds => {
-            print!("{}", stackwright_api::crds_yaml()?);
-            Ok(())
-        }
-        Command::Run { config, log_format } => {
-            telemetry::init(log_format);
-            let client = kube::Client::try_default().await?;
-            let mut running = stackwright_controller::start(config, client).await?;
-            tokio::select! {
-                () = shutdown_signal() => {
-                    tracing::info!("shutting down: finishing in-flight reconciles");
-                    running.stop().await;
-                }
-                () = running.wait() => {}
-            }
-            Ok(())
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Crds => print_crds(),
+        Command::Run { config, log_format } => run(*config, log_format),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`stackwright crds | head`): nothing more to say.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "stackwright: {}", sentences(&e));
+            ExitCode::FAILURE
         }
     }
+}
+
+fn print_crds() -> anyhow::Result<()> {
+    let yaml = stackwright_api::crds_yaml().map_err(|e| anyhow::anyhow!("cannot render the CRDs: {e}"))?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(yaml.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn run(config: stackwright_controller::Config, log_format: LogFormat) -> anyhow::Result<()> {
+    telemetry::init(log_format);
+    let client = kube::Client::try_default().await.map_err(|e| {
+        anyhow::anyhow!("cannot find a Kubernetes cluster to connect to (KUBECONFIG or in-cluster): {e}")
+    })?;
+    let mut running = stackwright_controller::start(config, client).await?;
+    tokio::select! {
+        () = shutdown_signal() => {
+            tracing::info!("shutting down: finishing in-flight reconciles");
+            running.stop().await;
+        }
+        () = running.wait() => {}
+    }
+    Ok(())
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+/// An error and its causes as one line of text: "what failed: why".
+fn sentences(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        // Wrappers often repeat their cause's text; say each thing once.
+        if !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
 }
 
 /// SIGTERM (what Kubernetes sends) or Ctrl-C.

@@ -1,11 +1,14 @@
-//! The Bucket reconciler: `desired` (spec → S3 settings), `plan` (desired + observed → changes),
-//! `reconcile` (the driver that observes, plans, applies and reports).
+//! The Bucket kind, one file per step of its pipeline:
+//! `desired` (spec → the S3 bucket it asks for) → `observe` (what S3 has) → `plan` (the changes,
+//! in a safe order, or why none can be made) → `assess` (write or report; the verdict after the
+//! writes) → `apply` (one wave of S3 writes), driven by `reconcile`, which holds no decisions.
 
+pub mod apply;
+pub mod assess;
 pub mod desired;
+pub mod observe;
 pub mod plan;
 pub mod reconcile;
-
-pub use reconcile::{error_policy, reconcile};
 
 /// The identity unit tests of this module reconcile under.
 #[cfg(test)]

@@ -47,8 +47,9 @@ impl Change {
 /// The verdict on one Bucket.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Plan {
-    /// No bucket by that name: create it (with object lock when asked), then converge.
-    Create { object_lock: bool },
+    /// No bucket by that name: create it (with object lock when asked), then make these changes
+    /// to it — known without reading it back, since a new bucket has nothing configured.
+    Create { object_lock: bool, changes: Vec<Change> },
     /// The bucket is ours: these changes (possibly none) make it match the spec.
     Converge(Vec<Change>),
     /// Progress needs a person.
@@ -69,7 +70,10 @@ pub fn plan(
     adopt: bool,
 ) -> Plan {
     let observed = match (presence, observed) {
-        (Presence::Absent, _) => return Plan::Create { object_lock: desired.retention.is_some() },
+        (Presence::Absent, _) => {
+            let changes = changes(desired, &new_bucket(desired));
+            return Plan::Create { object_lock: desired.retention.is_some(), changes };
+        }
         (Presence::Foreign, _) => {
             return Plan::Blocked { reason: reason::NAME_CONFLICT, message: foreign_bucket_message(&desired.name) };
         }
@@ -104,6 +108,24 @@ pub fn plan(
         };
     }
     Plan::Converge(changes(desired, observed))
+}
+
+/// What a bucket looks like right after CreateBucket, as far as this controller relies on it:
+/// nothing configured. S3 now gives new buckets SSE-S3 and a full public access block by
+/// default, but both are security settings, so they are written explicitly rather than trusted.
+fn new_bucket(desired: &DesiredBucket) -> BucketState {
+    BucketState {
+        region: desired.region.clone(),
+        tags: Default::default(),
+        versioning: Versioning::Unversioned,
+        encryption: None,
+        public_access_block: None,
+        website: None,
+        cors: Vec::new(),
+        lifecycle: Vec::new(),
+        object_lock: stackwright_cloud::s3::ObjectLock { enabled: desired.retention.is_some(), retention: None },
+        policy: None,
+    }
 }
 
 fn changes(desired: &DesiredBucket, observed: &BucketState) -> Vec<Change> {
@@ -241,10 +263,28 @@ tags: {team: docs}
 "#;
 
     #[test]
-    fn absent_bucket_is_created_with_object_lock_when_asked() {
-        assert_eq!(plan(&want("{}"), &Presence::Absent, None, &id(), false), Plan::Create { object_lock: false });
+    fn absent_bucket_is_created_with_object_lock_when_asked_and_configured_without_a_read() {
+        let d = want("{}");
+        let Plan::Create { object_lock, changes } = plan(&d, &Presence::Absent, None, &id(), false) else {
+            panic!("create")
+        };
+        assert!(!object_lock);
+        // Tags first (they make the bucket recognisably ours); security settings always written.
+        assert_eq!(
+            changes,
+            vec![
+                Change::Tags(d.tags.clone()),
+                Change::Encryption(Encryption::SseS3),
+                Change::BlockPublicAccess(PublicAccessBlock::all(true))
+            ]
+        );
         let locked = want("{versioning: true, objectLock: {mode: GOVERNANCE, days: 1}}");
-        assert_eq!(plan(&locked, &Presence::Absent, None, &id(), false), Plan::Create { object_lock: true });
+        let Plan::Create { object_lock, changes } = plan(&locked, &Presence::Absent, None, &id(), false) else {
+            panic!("create")
+        };
+        assert!(object_lock);
+        assert!(changes.contains(&Change::ObjectLockRetention(locked.retention.clone())));
+        assert!(changes.contains(&Change::Versioning(true)));
     }
 
     #[test]

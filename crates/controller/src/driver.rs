@@ -1,0 +1,348 @@
+//! The skeleton every kind's reconcile runs in, so that a kind's own code is only its pipeline:
+//! an object that cannot be read is reported and skipped (the others carry on), the gate admits
+//! the reconcile (new and changed objects first), the finalizer chooses apply or cleanup, and the
+//! result becomes metrics, backoff and the next resync. Plus the rules every kind shares and that
+//! hold no I/O: how a failed AWS call is reported, and when an object counts as converged.
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::core::v1::ObjectReference;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::Api;
+use kube::core::error_boundary::{DeserializeGuard, InvalidObject};
+use kube::runtime::controller::Action;
+use kube::runtime::events::{Event, EventType};
+use kube::runtime::finalizer::{Event as FinalizerEvent, finalizer};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::{Resource, ResourceExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use stackwright_api::HasCommonStatus;
+use stackwright_api::annotations::{self, FINALIZER};
+use stackwright_api::conditions::{self, Outcome, reason};
+use stackwright_cloud::{CloudError, ErrorCategory};
+
+use crate::context::{Context, object_key};
+use crate::error::{Error, Result};
+use crate::schedule::{Class, Settled, classify, jittered};
+use crate::status::kind_label;
+
+/// How soon an object with work in flight is looked at again.
+pub const POLL: Duration = Duration::from_secs(5);
+
+/// After how many failed reconciles in a row a failing read is reported although the object was
+/// Ready: one blip must not flip Ready (two status writes, two Events, Argo CD "Progressing").
+pub const FAILURES_BEFORE_REPORTING: u32 = 3;
+
+/// A Stackwright kind: what the driver needs to run its pipeline.
+pub trait Kind:
+    Resource<DynamicType = (), Scope = NamespaceResourceScope>
+    + Clone
+    + Debug
+    + DeserializeOwned
+    + Serialize
+    + Send
+    + Sync
+    + 'static
+{
+    type Status: HasCommonStatus + Serialize + PartialEq + Clone + Default + Debug + Send + Sync;
+
+    fn status(&self) -> Option<&Self::Status>;
+
+    /// The reflector store of this kind, once its watch runs.
+    fn store(ctx: &Context) -> Option<&Store<DeserializeGuard<Self>>>;
+
+    /// Converges AWS toward the object (at most one wave of writes) and writes its status.
+    fn apply(&self, ctx: &Context) -> impl Future<Output = Result<Next>> + Send;
+
+    /// Handles the deleted object per its deletion policy; `Ok` releases the finalizer.
+    fn cleanup(&self, ctx: &Context) -> impl Future<Output = Result<Action>> + Send;
+}
+
+/// What an apply leaves to the scheduler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Nothing in flight (Ready, Paused, or Stalled on a person): look again at the resync.
+    Settled,
+    /// Work in flight: look again after this long.
+    Poll(Duration),
+}
+
+impl Next {
+    /// The usual follow-up of an outcome: in-flight work polls, everything else settles.
+    pub fn after(outcome: &Outcome) -> Self {
+        match outcome {
+            Outcome::Progressing { .. } => Next::Poll(POLL),
+            Outcome::Ready { .. } | Outcome::Paused { .. } | Outcome::Stalled { .. } => Next::Settled,
+        }
+    }
+}
+
+/// Runs one reconcile of a kind: the function kube-runtime's controller calls.
+pub async fn reconcile<K: Kind>(guard: Arc<DeserializeGuard<K>>, ctx: Arc<Context>) -> Result<Action> {
+    let obj = match &guard.0 {
+        Ok(obj) => obj,
+        Err(invalid) => {
+            report_invalid::<K>(invalid, &ctx).await;
+            return Ok(Action::await_change());
+        }
+    };
+    let key = object_key(obj);
+    let print = fingerprint(obj.meta());
+    let converged = obj.status().is_some_and(|s| converged_for(s.common(), obj.meta()));
+    let remembered = ctx.memory.get(&key);
+    let class = classify(remembered, print, converged, Instant::now());
+    if let Some(status) = obj.status() {
+        ctx.metrics.objects.observe(kind_label::<K>(), &key, &status.common().conditions);
+    }
+    if class == Class::Resync && remembered.is_none() {
+        // Converged when first seen (a restart, a new leader): its first look is spread over one
+        // resync interval instead of every object being read in the same minute.
+        let delay = ctx.settings.resync_interval.mul_f64(rand::random_range(0.0..1.0));
+        ctx.memory.settle(&key, Settled { fingerprint: print, resync_due: Instant::now() + delay });
+        return Ok(Action::requeue(delay));
+    }
+    let latest_differs = || {
+        K::store(&ctx)
+            .and_then(|store| store.get(&ObjectRef::from_obj(guard.as_ref())))
+            .is_some_and(|latest| fingerprint(latest.meta()) != print)
+    };
+    let (_permit, _class) = ctx.gate.admit(class, latest_differs).await;
+
+    let started = Instant::now();
+    let api: Api<K> = Api::namespaced(ctx.client.clone(), &obj.namespace().unwrap_or_default());
+    let result = finalizer(&api, FINALIZER, Arc::new(obj.clone()), |event| async {
+        match event {
+            FinalizerEvent::Apply(obj) => {
+                let next = obj.apply(&ctx).await?;
+                Ok(match next {
+                    Next::Settled => {
+                        let wait = jittered(ctx.settings.resync_interval);
+                        ctx.memory.settle(&key, Settled { fingerprint: print, resync_due: Instant::now() + wait });
+                        Action::requeue(wait)
+                    }
+                    Next::Poll(wait) => {
+                        ctx.memory.forget(&key);
+                        Action::requeue(wait)
+                    }
+                })
+            }
+            FinalizerEvent::Cleanup(obj) => {
+                ctx.memory.forget(&key);
+                let action = obj.cleanup(&ctx).await?;
+                ctx.metrics.objects.forget(&key);
+                Ok(action)
+            }
+        }
+    })
+    .await
+    .map_err(|e| Error::Finalizer(Box::new(e)));
+    ctx.metrics.reconciled(kind_label::<K>(), started.elapsed(), result.as_ref().err().map(Error::category));
+    if result.is_ok() {
+        ctx.reset_backoff(obj);
+    } else {
+        ctx.memory.forget(&key);
+    }
+    result
+}
+
+/// What the controller does after a failed reconcile: back off per object (2 s doubling to 5 min).
+pub fn error_policy<K: Kind>(guard: Arc<DeserializeGuard<K>>, error: &Error, ctx: Arc<Context>) -> Action {
+    let wait = ctx.next_backoff(guard.as_ref());
+    tracing::warn!(
+        object = %object_key(guard.as_ref()),
+        category = error.category(),
+        error = %error,
+        retry_in = ?wait,
+        "reconcile failed"
+    );
+    Action::requeue(wait)
+}
+
+/// The parts of an object whose change deserves a reconcile: spec (generation), annotations
+/// (paused, adopt, reconcile-requested-at), finalizers and deletion. Status writes — the
+/// controller's own — are not among them, so writing status never triggers another round of reads.
+pub fn fingerprint(meta: &ObjectMeta) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    meta.generation.hash(&mut h);
+    meta.annotations.hash(&mut h);
+    meta.finalizers.hash(&mut h);
+    meta.deletion_timestamp.as_ref().map(|t| t.0.as_second()).hash(&mut h);
+    h.finish()
+}
+
+/// Whether a status says the object is converged for what it asks now: Ready True for the
+/// current generation, carries our finalizer, is not being deleted, and paused exactly when the
+/// annotation says so.
+pub fn converged_for(status: &stackwright_api::CommonStatus, meta: &ObjectMeta) -> bool {
+    let paused = annotations::is_true(meta, annotations::PAUSED);
+    let finalized = meta.finalizers.iter().flatten().any(|f| f == FINALIZER);
+    status.observed_generation == meta.generation
+        && finalized
+        && meta.deletion_timestamp.is_none()
+        && conditions::find(&status.conditions, conditions::READY)
+            .is_some_and(|c| c.status == "True" && (c.reason == reason::PAUSED) == paused)
+}
+
+/// How a failed AWS call is reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OnFailure {
+    /// A person must act: report this (Stalled) and look again at the resync.
+    Stall(Outcome),
+    /// AWS is busy with the resource: report this (Reconciling) and poll, without backing off.
+    Wait(Outcome),
+    /// Try again with backoff; report this first, or nothing (keep the last verdict) when only a
+    /// read failed on an object that was Ready, until it has failed repeatedly.
+    Retry(Option<Outcome>),
+}
+
+/// Decides how to report `error`. `wrote` says whether this reconcile had started writing;
+/// `was_ready` whether the last verdict was Ready; `failures_before` how many reconciles of the
+/// object failed in a row before this one.
+pub fn on_failure(error: &CloudError, wrote: bool, was_ready: bool, failures_before: u32) -> OnFailure {
+    let message = error.to_string();
+    match error.category {
+        ErrorCategory::AccessDenied => OnFailure::Stall(Outcome::stalled(reason::ACCESS_DENIED, message)),
+        ErrorCategory::QuotaExceeded => OnFailure::Stall(Outcome::stalled(reason::QUOTA_EXCEEDED, message)),
+        ErrorCategory::Invalid => OnFailure::Stall(Outcome::stalled(reason::INVALID_SPEC, message)),
+        ErrorCategory::Conflict => OnFailure::Stall(Outcome::stalled(reason::CONFLICT, message)),
+        ErrorCategory::Busy => {
+            OnFailure::Wait(Outcome::progressing(reason::WAITING, format!("AWS is busy with the resource: {message}")))
+        }
+        ErrorCategory::NotFound
+        | ErrorCategory::AlreadyExists
+        | ErrorCategory::Throttled
+        | ErrorCategory::Transient => {
+            let blip = !wrote && was_ready && failures_before + 1 < FAILURES_BEFORE_REPORTING;
+            OnFailure::Retry((!blip).then(|| Outcome::progressing(reason::RETRYING, message)))
+        }
+    }
+}
+
+/// Reports an object that cannot be read (once per version of it: a relist delivers it again)
+/// and counts it; the watch and every other object carry on.
+async fn report_invalid<K: Kind>(invalid: &InvalidObject, ctx: &Context) {
+    let meta = &invalid.metadata;
+    let key = format!(
+        "{}/{}/{}",
+        K::kind(&()),
+        meta.namespace.as_deref().unwrap_or_default(),
+        meta.name.as_deref().unwrap_or_default()
+    );
+    ctx.memory.forget(&key);
+    if !ctx.metrics.objects.invalid(kind_label::<K>(), &key, meta.resource_version.as_deref()) {
+        return;
+    }
+    tracing::warn!(object = %key, error = %invalid.error, "cannot read object; skipping it until it is fixed");
+    let event = Event {
+        type_: EventType::Warning,
+        reason: "InvalidObject".into(),
+        note: Some(
+            format!(
+                "stackwright cannot read this {}: {}. Fix it (kubectl edit or apply a corrected manifest); until then its AWS resources are left as they are",
+                K::kind(&()),
+                invalid.error
+            )
+            .chars()
+            .take(1000)
+            .collect(),
+        ),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    let reference = ObjectReference {
+        api_version: Some(K::api_version(&()).into_owned()),
+        kind: Some(K::kind(&()).into_owned()),
+        name: meta.name.clone(),
+        namespace: meta.namespace.clone(),
+        uid: meta.uid.clone(),
+        resource_version: meta.resource_version.clone(),
+        ..ObjectReference::default()
+    };
+    if let Err(e) = ctx.recorder.publish(&event, &reference).await {
+        tracing::warn!(error = %e, "could not publish event");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(category: ErrorCategory) -> CloudError {
+        CloudError { category, operation: "s3:GetBucketTagging", code: "X".into(), message: "m".into() }
+    }
+
+    #[test]
+    fn a_read_blip_on_a_ready_object_keeps_the_verdict_until_it_repeats() {
+        let e = err(ErrorCategory::Transient);
+        assert_eq!(on_failure(&e, false, true, 0), OnFailure::Retry(None));
+        assert_eq!(on_failure(&e, false, true, 1), OnFailure::Retry(None));
+        assert!(matches!(on_failure(&e, false, true, 2), OnFailure::Retry(Some(Outcome::Progressing { .. }))));
+        // Once a write was attempted, or when the object was not Ready, it is reported at once.
+        assert!(matches!(on_failure(&e, true, true, 0), OnFailure::Retry(Some(_))));
+        assert!(matches!(on_failure(&e, false, false, 0), OnFailure::Retry(Some(_))));
+    }
+
+    #[test]
+    fn people_problems_stall_and_busy_waits() {
+        let reason_of = |o: OnFailure| match o {
+            OnFailure::Stall(Outcome::Stalled { reason, .. }) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(reason_of(on_failure(&err(ErrorCategory::AccessDenied), false, true, 0)), "AccessDenied");
+        assert_eq!(reason_of(on_failure(&err(ErrorCategory::QuotaExceeded), true, false, 0)), "QuotaExceeded");
+        assert_eq!(reason_of(on_failure(&err(ErrorCategory::Invalid), true, false, 0)), "InvalidSpec");
+        assert!(matches!(
+            on_failure(&err(ErrorCategory::Busy), true, false, 0),
+            OnFailure::Wait(Outcome::Progressing { .. })
+        ));
+    }
+
+    fn meta(generation: i64, paused: bool, finalized: bool) -> ObjectMeta {
+        ObjectMeta {
+            generation: Some(generation),
+            annotations: paused.then(|| [(annotations::PAUSED.to_string(), "true".to_string())].into()),
+            finalizers: finalized.then(|| vec![FINALIZER.to_string()]),
+            ..ObjectMeta::default()
+        }
+    }
+
+    fn status(generation: i64, outcome: &Outcome) -> stackwright_api::CommonStatus {
+        stackwright_api::CommonStatus {
+            observed_generation: Some(generation),
+            conditions: conditions::conditions(outcome, Some(generation), &[], &crate::status::now()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn converged_means_ready_for_this_generation_as_paused_as_asked() {
+        let ready = Outcome::Ready { message: "ok".into() };
+        let paused = Outcome::Paused { in_sync: true, message: "paused".into() };
+        assert!(converged_for(&status(2, &ready), &meta(2, false, true)));
+        assert!(!converged_for(&status(1, &ready), &meta(2, false, true)), "older generation");
+        assert!(!converged_for(&status(2, &ready), &meta(2, false, false)), "no finalizer yet");
+        assert!(!converged_for(&status(2, &ready), &meta(2, true, true)), "paused since");
+        assert!(converged_for(&status(2, &paused), &meta(2, true, true)));
+        assert!(!converged_for(&status(2, &paused), &meta(2, false, true)), "unpaused since");
+        let creating = Outcome::progressing(reason::CREATING, "c");
+        assert!(!converged_for(&status(2, &creating), &meta(2, false, true)));
+    }
+
+    #[test]
+    fn status_alone_does_not_change_the_fingerprint() {
+        let a = meta(3, false, true);
+        let mut b = a.clone();
+        b.resource_version = Some("999".into());
+        b.managed_fields = Some(vec![]);
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        let mut c = a.clone();
+        c.annotations = Some([(annotations::RECONCILE_REQUESTED_AT.to_string(), "now".to_string())].into());
+        assert_ne!(fingerprint(&a), fingerprint(&c));
+    }
+}
