@@ -195,11 +195,18 @@ impl Env {
 
     /// The same with another resync interval.
     pub fn controller_with_resync(&self, namespace: &str, cluster_id: &str, resync: &str) -> Controller {
+        self.controller_with(namespace, cluster_id, resync, &["--leader-elect=false"])
+    }
+
+    /// The real `stackwright run` with a resync interval and further arguments (leader election
+    /// is on unless they switch it off, as in a real deployment).
+    pub fn controller_with(&self, namespace: &str, cluster_id: &str, resync: &str, args: &[&str]) -> Controller {
         let port = free_port();
         let log = self.dir.join(format!("controller-{namespace}-{}.log", SEQ.fetch_add(1, Ordering::Relaxed)));
         let child = Command::new(env!("CARGO_BIN_EXE_stackwright"))
             .args(["run", "--namespace", namespace, "--cluster-id", cluster_id, "--resync-interval", resync])
             .args(["--metrics-addr", &format!("127.0.0.1:{port}")])
+            .args(args)
             .env("KUBECONFIG", &self.kubeconfig)
             .env("AWS_ENDPOINT_URL", &self.aws_endpoint)
             .env("AWS_REGION", REGION)
@@ -242,6 +249,20 @@ impl Controller {
         let pid = self.child.as_ref()?.id();
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
         status.lines().find_map(|l| l.strip_prefix("VmHWM:")?.trim().strip_suffix("kB")?.trim().parse().ok())
+    }
+
+    /// Waits (bounded) for the process to end by itself, e.g. after an injected crash.
+    pub async fn exited(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        let child = self.child.as_mut()?;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        None
     }
 
     /// Kills the process at once (SIGKILL): a crash, at whatever line it was.

@@ -143,7 +143,9 @@ fn changes(desired: &DesiredBucket, observed: &BucketState) -> Vec<Change> {
     if observed.object_lock.enabled && observed.object_lock.retention != desired.retention {
         out.push(Change::ObjectLockRetention(desired.retention.clone()));
     }
-    let pab_drift = observed.public_access_block.unwrap_or_default() != desired.public_access_block;
+    // No configuration at all is not the same as "nothing blocked": S3 may apply account-level
+    // or default blocks, so the wanted switches are always written explicitly.
+    let pab_drift = observed.public_access_block != Some(desired.public_access_block);
     let blocking = desired.public_access_block == PublicAccessBlock::all(true);
     if pab_drift && !blocking {
         out.push(Change::UnblockPublicAccess(desired.public_access_block));
@@ -325,6 +327,15 @@ tags: {team: docs}
             ["tags", "versioning", "encryption", "publicAccessBlock", "website", "bucket policy", "cors", "lifecycle"]
         );
         assert!(matches!(changes[3], Change::UnblockPublicAccess(_)), "unblock comes before the public policy");
+    }
+
+    #[test]
+    fn a_public_website_unblocks_public_access_explicitly_on_a_new_bucket() {
+        let d = want(FULL);
+        let Plan::Create { changes, .. } = plan(&d, &Presence::Absent, None, &id(), false) else { panic!("create") };
+        let unblock = changes.iter().position(|c| matches!(c, Change::UnblockPublicAccess(_)));
+        let policy = changes.iter().position(|c| matches!(c, Change::Policy(Some(_))));
+        assert!(unblock.is_some() && unblock < policy, "{changes:?}");
     }
 
     #[test]
