@@ -146,7 +146,9 @@ pub async fn reconcile<K: Kind>(guard: Arc<DeserializeGuard<K>>, ctx: Arc<Contex
     if result.is_ok() {
         ctx.reset_backoff(obj);
     } else {
-        ctx.memory.forget(&key);
+        // Retried after the backoff as resync work: not deferred like an object first seen
+        // converged, and not ahead of new objects either.
+        ctx.memory.settle(&key, Settled { fingerprint: print, resync_due: Instant::now() });
     }
     result
 }
@@ -238,15 +240,15 @@ async fn report_invalid<K: Kind>(invalid: &InvalidObject, ctx: &Context) {
     if !ctx.metrics.objects.invalid(kind_label::<K>(), &key, meta.resource_version.as_deref()) {
         return;
     }
-    tracing::warn!(object = %key, error = %invalid.error, "cannot read object; skipping it until it is fixed");
+    let problem = locate_problem::<K>(ctx, meta).await.unwrap_or_else(|| invalid.error.clone());
+    tracing::warn!(object = %key, error = %problem, "cannot read object; skipping it until it is fixed");
     let event = Event {
         type_: EventType::Warning,
         reason: "InvalidObject".into(),
         note: Some(
             format!(
-                "stackwright cannot read this {}: {}. Fix it (kubectl edit or apply a corrected manifest); until then its AWS resources are left as they are",
+                "stackwright cannot read this {}: {problem}. Fix it (kubectl edit or apply a corrected manifest); until then its AWS resources are left as they are",
                 K::kind(&()),
-                invalid.error
             )
             .chars()
             .take(1000)
@@ -269,9 +271,37 @@ async fn report_invalid<K: Kind>(invalid: &InvalidObject, ctx: &Context) {
     }
 }
 
+/// Where in an unreadable object the problem is (`spec.versioning: invalid type ...`): the watch
+/// only says what went wrong, so the object is read once more, raw, and decoded field by field.
+async fn locate_problem<K: Kind>(ctx: &Context, meta: &ObjectMeta) -> Option<String> {
+    let api: Api<kube::api::DynamicObject> =
+        Api::namespaced_with(ctx.client.clone(), meta.namespace.as_deref()?, &kube::api::ApiResource::erase::<K>(&()));
+    let raw = serde_json::to_value(api.get(meta.name.as_deref()?).await.ok()?).ok()?;
+    describe_problem::<K>(raw)
+}
+
+/// Decodes `raw` as a `K`, naming the path of the first field that does not fit.
+fn describe_problem<K: Kind>(raw: serde_json::Value) -> Option<String> {
+    match serde_path_to_error::deserialize::<_, K>(raw) {
+        Ok(_) => None,
+        Err(e) => Some(format!("{}: {}", e.path(), e.inner())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreadable_object_is_described_with_the_path_of_the_problem() {
+        let raw = serde_json::json!({
+            "apiVersion": "stackwright.io/v1alpha1", "kind": "Bucket",
+            "metadata": {"name": "b", "namespace": "n"},
+            "spec": {"versioning": "yes please"}
+        });
+        let problem = describe_problem::<stackwright_api::Bucket>(raw).expect("a problem");
+        assert!(problem.starts_with("spec.versioning: invalid type"), "{problem}");
+    }
 
     fn err(category: ErrorCategory) -> CloudError {
         CloudError { category, operation: "s3:GetBucketTagging", code: "X".into(), message: "m".into() }
