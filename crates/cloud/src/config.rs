@@ -2,8 +2,9 @@
 //! emulator or a VPC endpoint), retries with exponential backoff and jitter (the SDK's standard
 //! mode: the token bucket per service below limits the rate before AWS has to; the SDK's adaptive
 //! mode, which cuts its own rate after every throttled call, crawled under sustained errors —
-//! five Buckets took two minutes with 30 % of calls failing), timeouts, the call-counting interceptor (with the fault plan
-//! of tests) and a token bucket per (service, region) under each client.
+//! five Buckets took two minutes with 30 % of calls failing), timeouts, the call-counting
+//! interceptor (with the fault plan of tests) and a token bucket per (service, region) under each
+//! client.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
