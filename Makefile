@@ -11,7 +11,7 @@ demo:
 
 ## test: every tier: unit, the AWS adapter against moto, the controller against a real API server + moto; the emulator's own tests
 test: envtest emulator-test
-	$(CARGO) test --workspace --all-targets
+	RUST_TEST_THREADS=$${RUST_TEST_THREADS:-8} $(CARGO) test --workspace --all-targets
 
 ## emulator-test: the AWS emulator's own tests (tests/emulator: moto plus the project's extensions)
 emulator-test:
@@ -45,7 +45,7 @@ localenv:
 localenv-down:
 	scripts/localenv.sh down
 
-## bench: convergence time, AWS calls and controller memory for many Buckets; plan() throughput
+## bench: 1,000 Buckets (time to Ready, calls, steady-state request rate, new-object latency, memory), faults; plan() throughput
 bench: envtest
 	$(CARGO) bench -p stackwright-controller --bench plan
 	$(CARGO) bench -p stackwright --bench converge

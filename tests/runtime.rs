@@ -135,7 +135,7 @@ async fn two_replicas_one_writer_and_the_standby_finishes_when_the_leader_dies()
     eventually("the first replica leads", WITHIN, || async { leading(&leader).await.then_some(()) }).await;
     let standby = env.controller_with(&ns, "leader", "1h", &lease);
     eventually("the second replica is ready and stands by", WITHIN, || async {
-        (standby.get("/readyz").map(|(c, _)| c) == Some(200)).then_some(())
+        (standby.get("/readyz") == Some((200, "ok: standing by".to_string()))).then_some(())
     })
     .await;
     assert!(!leading(&standby).await);
@@ -246,4 +246,35 @@ async fn a_failed_read_does_not_flip_a_ready_object_until_it_repeats() {
             assert!(is_ready(&api.get("docs").await.unwrap()));
         }
     }
+}
+
+#[test]
+fn the_cli_ends_quietly_on_a_closed_pipe_and_speaks_in_sentences() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    // `stackwright crds | head -1`: the reader goes away after one line.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stackwright"))
+        .arg("crds")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert_eq!(first, "---\n");
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "no panic, no backtrace");
+
+    // An error is one line that says what failed and why.
+    let out = Command::new(env!("CARGO_BIN_EXE_stackwright"))
+        .args(["run", "--metrics-addr", "127.0.0.1:0"])
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("stackwright: cannot find a Kubernetes cluster"), "{err}");
+    assert!(!err.contains("Backtrace") && !err.contains("Error {"), "{err}");
 }

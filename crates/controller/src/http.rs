@@ -30,8 +30,14 @@ async fn metrics(State(h): State<Health>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], h.metrics.encode())
 }
 
+/// Ready once the kinds can be listed: the leader reconciling, or a standby able to take over
+/// (the body says which).
 async fn readyz(State(h): State<Health>) -> impl IntoResponse {
-    if h.ready.load(Ordering::Relaxed) { (StatusCode::OK, "ok") } else { (StatusCode::SERVICE_UNAVAILABLE, "starting") }
+    match (h.ready.load(Ordering::Relaxed), h.metrics.leader.get() == 1) {
+        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "starting"),
+        (true, true) => (StatusCode::OK, "ok: leading"),
+        (true, false) => (StatusCode::OK, "ok: standing by"),
+    }
 }
 
 /// Binds `addr` (port 0 picks a free one) and returns the bound address with the serving future.
