@@ -70,17 +70,13 @@ async fn converges_updates_corrects_drift_and_keeps_quiet_in_steady_state() {
     // Record every status the controller writes, from before the object exists.
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let recorder = {
-        let (api, seen) = (api.clone(), seen.clone());
-        tokio::spawn(async move {
-            use futures::StreamExt;
-            use kube::runtime::{WatchStreamExt, watcher};
-            let mut events = std::pin::pin!(watcher(api, watcher::Config::default()).applied_objects());
-            while let Some(Ok(b)) = events.next().await {
-                if let Some((ready, reason, _)) = condition(&b, "Ready") {
-                    seen.lock().unwrap().push((ready, reason, condition(&b, "Reconciling").map(|c| c.0)));
-                }
+        let seen = seen.clone();
+        support::watch_from_now(api.clone(), move |b: &Bucket| {
+            if let Some((ready, reason, _)) = condition(b, "Ready") {
+                seen.lock().unwrap().push((ready, reason, condition(b, "Reconciling").map(|c| c.0)));
             }
         })
+        .await
     };
     let controller = env.controller(&ns, "e2e");
     let name = format!("{ns}-documents");

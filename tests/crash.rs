@@ -65,17 +65,13 @@ impl Case {
         let api: Api<Bucket> = Api::namespaced(env.client().await, &ns);
         let seen = Arc::new(Mutex::new(Vec::new()));
         {
-            let (api, seen) = (api.clone(), seen.clone());
-            tokio::spawn(async move {
-                use futures::StreamExt;
-                use kube::runtime::{WatchStreamExt, watcher};
-                let mut events = std::pin::pin!(watcher(api, watcher::Config::default()).applied_objects());
-                while let Some(Ok(b)) = events.next().await {
-                    for c in b.status.iter().flat_map(|s| s.common.conditions.iter()) {
-                        seen.lock().unwrap().push(format!("{}={}:{}", c.type_, c.status, c.reason));
-                    }
+            let seen = seen.clone();
+            support::watch_from_now(api.clone(), move |b: &Bucket| {
+                for c in b.status.iter().flat_map(|s| s.common.conditions.iter()) {
+                    seen.lock().unwrap().push(format!("{}={}:{}", c.type_, c.status, c.reason));
                 }
-            });
+            })
+            .await;
         }
         let bucket = format!("{ns}-docs");
         Case { env, s3: env.s3().await, ns, api, bucket, seen }

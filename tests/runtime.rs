@@ -33,20 +33,17 @@ async fn ready(api: &Api<Bucket>, name: &str) -> Bucket {
 }
 
 /// Every Ready condition status the object's status showed, recorded from now on.
-fn record_ready(api: &Api<Bucket>, name: &str) -> Arc<Mutex<Vec<String>>> {
+async fn record_ready(api: &Api<Bucket>, name: &str) -> Arc<Mutex<Vec<String>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let (api, seen2, name) = (api.clone(), seen.clone(), name.to_string());
-    tokio::spawn(async move {
-        use futures::StreamExt;
-        use kube::runtime::{WatchStreamExt, watcher};
-        let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
-        let mut events = std::pin::pin!(watcher(api, config).applied_objects());
-        while let Some(Ok(b)) = events.next().await {
+    let (seen2, name) = (seen.clone(), name.to_string());
+    support::watch_from_now(api.clone(), move |b: &Bucket| {
+        if b.metadata.name.as_deref() == Some(name.as_str()) {
             for c in b.status.iter().flat_map(|s| s.common.conditions.iter()).filter(|c| c.type_ == "Ready") {
                 seen2.lock().unwrap().push(format!("{}:{}", c.status, c.reason));
             }
         }
-    });
+    })
+    .await;
     seen
 }
 
@@ -199,7 +196,7 @@ async fn a_failed_read_does_not_flip_a_ready_object_until_it_repeats() {
         let controller = env.controller_with(&ns, "blip", "2s", &["--leader-elect=false", "--inject-faults", &faults]);
         env.apply(&ns, &manifest("docs", "  versioning: true\n"));
         ready(&api, "docs").await;
-        let seen = record_ready(&api, "docs");
+        let seen = record_ready(&api, "docs").await;
         let writes_before = metric(&controller.metrics().await, r#"stackwright_status_writes_total{kind="Bucket"}"#);
         // The first resync reads, and fails.
         eventually("a reconcile failed", WITHIN, || async {

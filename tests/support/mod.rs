@@ -353,3 +353,35 @@ pub fn metric(metrics: &str, series: &str) -> u64 {
         .find_map(|l| l.strip_prefix(series).and_then(|rest| rest.trim().parse::<f64>().ok()))
         .map_or(0, |v| v as u64)
 }
+
+/// Calls `each` with every version of every object `api` lists and then sees change, from the
+/// moment this returns: it waits until the watch has listed, so no change after it is missed.
+/// The watch ends when the returned handle is aborted or the test ends.
+pub async fn watch_from_now<K>(
+    api: kube::Api<K>,
+    mut each: impl FnMut(&K) + Send + 'static,
+) -> tokio::task::JoinHandle<()>
+where
+    K: kube::Resource + Clone + for<'de> k8s_openapi::serde::Deserialize<'de> + std::fmt::Debug + Send + Sync + 'static,
+{
+    use futures::StreamExt;
+    use kube::runtime::watcher::{self, Event, watcher};
+    let (listed, is_listed) = tokio::sync::oneshot::channel();
+    let handle = tokio::spawn(async move {
+        let mut listed = Some(listed);
+        let mut events = std::pin::pin!(watcher(api, watcher::Config::default()));
+        while let Some(event) = events.next().await {
+            match event {
+                Ok(Event::Apply(obj) | Event::InitApply(obj)) => each(&obj),
+                Ok(Event::InitDone) => {
+                    if let Some(tx) = listed.take() {
+                        let _ = tx.send(());
+                    }
+                }
+                Ok(Event::Init | Event::Delete(_)) | Err(_) => {}
+            }
+        }
+    });
+    tokio::time::timeout(Duration::from_secs(60), is_listed).await.expect("the watch lists within 60 s").unwrap();
+    handle
+}
