@@ -8,29 +8,16 @@ provided", carrying FileSystemId), API_FileSystemDescription.html, API_CreateMou
 (FileSystemInUse), API_DeleteMountTarget.html.
 """
 
-import time
 
 import pytest
 from botocore.exceptions import ClientError
+from polling import statuses_until  # noqa: E402
 
 
 def _subnet(client):
     ec2 = client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
     return ec2.create_subnet(VpcId=vpc, CidrBlock="10.3.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
-
-
-def _poll(read, final, seconds=10.0):
-    seen = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = read()
-        if not seen or seen[-1] != value:
-            seen.append(value)
-        if value == final:
-            return seen
-        time.sleep(0.05)
-    raise AssertionError(f"never reached {final}: {seen}")
 
 
 def test_file_system_and_mount_target_lifecycles(client, delay):
@@ -47,7 +34,7 @@ def test_file_system_and_mount_target_lifecycles(client, delay):
     def fs_state():
         return efs.describe_file_systems(FileSystemId=fs_id)["FileSystems"][0]["LifeCycleState"]
 
-    assert _poll(fs_state, "available") == ["creating", "available"]
+    assert statuses_until(fs_state, "available") == ["creating", "available"]
 
     target = efs.create_mount_target(FileSystemId=fs_id, SubnetId=subnet)
     assert target["LifeCycleState"] == "creating"
@@ -60,13 +47,13 @@ def test_file_system_and_mount_target_lifecycles(client, delay):
         except ClientError as error:
             return error.response["Error"]["Code"]
 
-    assert _poll(mt_state, "available") == ["creating", "available"]
+    assert statuses_until(mt_state, "available") == ["creating", "available"]
 
     efs.delete_mount_target(MountTargetId=target["MountTargetId"])
     with pytest.raises(ClientError) as error:  # the deleting mount target still holds the file system
         efs.delete_file_system(FileSystemId=fs_id)
     assert error.value.response["Error"]["Code"] == "FileSystemInUse"
-    assert _poll(mt_state, "MountTargetNotFound") == ["deleting", "MountTargetNotFound"]
+    assert statuses_until(mt_state, "MountTargetNotFound") == ["deleting", "MountTargetNotFound"]
 
     efs.delete_file_system(FileSystemId=fs_id)
 
@@ -76,7 +63,7 @@ def test_file_system_and_mount_target_lifecycles(client, delay):
         except ClientError as error:
             return error.response["Error"]["Code"]
 
-    assert _poll(fs_state_or_gone, "FileSystemNotFound") == ["deleting", "FileSystemNotFound"]
+    assert statuses_until(fs_state_or_gone, "FileSystemNotFound") == ["deleting", "FileSystemNotFound"]
 
 
 def test_creation_token_reuse_names_the_file_system(client):

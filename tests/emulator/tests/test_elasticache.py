@@ -9,11 +9,11 @@ API_IncreaseReplicaCount.html, API_DecreaseReplicaCount.html, API_AddTagsToResou
 """
 
 import json
-import time
 import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
+from polling import statuses_until  # noqa: E402
 
 
 def _code(error):
@@ -68,19 +68,6 @@ def _group(client, replicas=1, **extra):
 
 def _describe(cache, group_id="cache"):
     return cache.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"][0]
-
-
-def _poll(read, final, seconds=10.0):
-    seen = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = read()
-        if not seen or seen[-1] != value:
-            seen.append(value)
-        if value == final:
-            return seen
-        time.sleep(0.05)
-    raise AssertionError(f"never reached {final}: {seen}")
 
 
 # -- parameter groups --------------------------------------------------------------------------
@@ -228,7 +215,7 @@ def test_create_and_delete_lifecycle_with_final_snapshot(client, delay):
     cache, group, _ = _group(client)
     assert group["Status"] == "creating"
     assert cache.describe_cache_clusters(CacheClusterId="cache-001")["CacheClusters"][0]["CacheClusterStatus"] == "creating"
-    assert _poll(lambda: _describe(cache)["Status"], "available") == ["creating", "available"]
+    assert statuses_until(lambda: _describe(cache)["Status"], "available") == ["creating", "available"]
     assert _describe(cache)["NodeGroups"][0]["Status"] == "available"
 
     deleted = cache.delete_replication_group(ReplicationGroupId="cache", FinalSnapshotIdentifier="cache-final")
@@ -243,7 +230,7 @@ def test_create_and_delete_lifecycle_with_final_snapshot(client, delay):
         except ClientError as error:
             return error.response["Error"]["Code"]
 
-    assert _poll(status, "ReplicationGroupNotFoundFault") == ["deleting", "ReplicationGroupNotFoundFault"]
+    assert statuses_until(status, "ReplicationGroupNotFoundFault") == ["deleting", "ReplicationGroupNotFoundFault"]
     with pytest.raises(ClientError) as error:
         cache.describe_cache_clusters(CacheClusterId="cache-001")
     assert _code(error) == "CacheClusterNotFound"

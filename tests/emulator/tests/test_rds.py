@@ -6,11 +6,11 @@ API_DBInstance.html, API_PendingModifiedValues.html, API_CreateDBSnapshot.html.
 """
 
 import json
-import time
 import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
+from polling import statuses_until  # noqa: E402
 
 
 def _db(client, name="db1", **extra):
@@ -66,20 +66,6 @@ def _post(endpoint, path):
         return json.load(response)
 
 
-def _statuses_until(read, final, seconds=10.0):
-    """Poll ``read()`` until it returns ``final``; the distinct values seen, in order."""
-    seen = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = read()
-        if not seen or seen[-1] != value:
-            seen.append(value)
-        if value == final:
-            return seen
-        time.sleep(0.05)
-    raise AssertionError(f"never reached {final}: {seen}")
-
-
 def _code(error):
     return error.value.response["Error"]["Code"]
 
@@ -91,7 +77,7 @@ def test_create_walks_creating_backing_up_available(client, delay):
     rds, created, _ = _db(client)
     assert created["DBInstanceStatus"] == "creating"
     assert "Endpoint" not in created
-    seen = _statuses_until(lambda: _describe(rds)["DBInstanceStatus"], "available")
+    seen = statuses_until(lambda: _describe(rds)["DBInstanceStatus"], "available")
     assert seen == ["creating", "backing-up", "available"]
     assert _describe(rds)["Endpoint"]["Port"] == 5432
 
@@ -221,7 +207,7 @@ def test_delete_walks_deleting_then_gone(client, delay):
         except ClientError as error:
             return error.response["Error"]["Code"]
 
-    assert _statuses_until(status, "DBInstanceNotFound") == ["deleting", "DBInstanceNotFound"]
+    assert statuses_until(status, "DBInstanceNotFound") == ["deleting", "DBInstanceNotFound"]
 
 
 def test_delete_while_creating_cannot_take_a_final_snapshot(client, delay):
