@@ -75,17 +75,6 @@ where
         self.last.as_ref().is_some_and(|s| s.common().claims.iter().any(|c| c == claim))
     }
 
-    /// Records `claim` before the create it covers. Fails unless the API server confirmed it:
-    /// the create must not be sent then.
-    pub async fn claim(&mut self, ctx: &Context, claim: &str) -> Result<()> {
-        if self.has_claim(claim) {
-            return Ok(());
-        }
-        let mut next = self.last.clone().unwrap_or_default();
-        next.common_mut().claims.push(claim.to_string());
-        self.write(ctx, next).await.map(drop)
-    }
-
     /// Drops `claim` (the create it covered did not happen, e.g. the name is another account's).
     pub async fn release_claim(&mut self, ctx: &Context, claim: &str) -> Result<()> {
         let Some(mut next) = self.last.clone().filter(|s| s.common().claims.iter().any(|c| c == claim)) else {
@@ -99,11 +88,8 @@ where
     /// publishes an Event when the Ready/Stalled picture changes. Returns whether anything was
     /// written.
     pub async fn write(&mut self, ctx: &Context, mut next: S) -> Result<bool> {
-        let mut claims = self.last.as_ref().map(|s| s.common().claims.clone()).unwrap_or_default();
-        claims.extend(next.common().claims.iter().cloned());
-        claims.sort();
-        claims.dedup();
-        next.common_mut().claims = claims;
+        let recorded = self.last.as_ref().map(|s| s.common().claims.as_slice()).unwrap_or_default();
+        next.common_mut().claims = keep_claims(recorded, &next.common().claims);
         self.put(ctx, next).await
     }
 
@@ -129,6 +115,14 @@ where
         self.last = Some(next);
         Ok(true)
     }
+}
+
+/// The claims a status write carries: every one recorded before, plus the new ones, once each.
+fn keep_claims(recorded: &[String], new: &[String]) -> Vec<String> {
+    let mut claims: Vec<String> = recorded.iter().chain(new).cloned().collect();
+    claims.sort();
+    claims.dedup();
+    claims
 }
 
 /// The `kind` metrics label for a Stackwright kind (a static string, so labels stay bounded).
@@ -167,5 +161,20 @@ async fn publish_transition<K: Resource<DynamicType = ()>>(
     };
     if let Err(e) = ctx.recorder.publish(&event, &obj.object_ref(&())).await {
         tracing::warn!(error = %e, "could not publish event");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_claims;
+
+    #[test]
+    fn a_write_never_drops_a_recorded_claim() {
+        let recorded = vec!["s3:Bucket/a".to_string()];
+        assert_eq!(keep_claims(&recorded, &[]), recorded, "a later write without claims keeps it");
+        assert_eq!(
+            keep_claims(&recorded, &["s3:Bucket/b".to_string(), "s3:Bucket/a".to_string()]),
+            vec!["s3:Bucket/a".to_string(), "s3:Bucket/b".to_string()]
+        );
     }
 }
