@@ -823,11 +823,32 @@ pub struct AppStackStatus {
     /// The load balancer, when any service is exposed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_balancer: Option<LoadBalancerStatus>,
+    /// The security group of the stack's tasks. Databases and Caches this stack binds to admit
+    /// their port from this group only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_security_group_id: Option<String>,
+    /// The network the stack's services run in, for Databases and Caches that name this stack in
+    /// `network.appStack`: its VPC and the subnets they use (the database tier of a managed
+    /// network, else the private subnets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<StackNetworkStatus>,
     /// Each ECS service and its rollout.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<ServiceStatus>,
     #[serde(flatten)]
     pub common: CommonStatus,
+}
+
+/// The network of an AppStack as its dependents see it.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StackNetworkStatus {
+    /// The VPC id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    /// Subnets for Databases and Caches placed with `network.appStack`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_subnet_ids: Vec<String>,
 }
 
 /// The load balancer as AWS reports it.
