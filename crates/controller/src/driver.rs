@@ -29,7 +29,7 @@ use stackwright_cloud::{CloudError, ErrorCategory};
 
 use crate::context::{Context, object_key};
 use crate::error::{Error, Result};
-use crate::schedule::{Class, Settled, classify, jittered};
+use crate::schedule::{Class, Settled, classify, jittered, spread};
 use crate::status::kind_label;
 
 /// How soon an object with work in flight is looked at again.
@@ -112,7 +112,7 @@ pub async fn reconcile<K: Kind>(guard: Arc<DeserializeGuard<K>>, ctx: Arc<Contex
             .and_then(|store| store.get(&ObjectRef::from_obj(guard.as_ref())))
             .is_some_and(|latest| fingerprint(latest.meta()) != print)
     };
-    let (_permit, _class) = ctx.gate.admit(class, latest_differs).await;
+    let (_permit, class) = ctx.gate.admit(class, latest_differs).await;
 
     let started = Instant::now();
     let api: Api<K> = Api::namespaced(ctx.client.clone(), &obj.namespace().unwrap_or_default());
@@ -122,7 +122,10 @@ pub async fn reconcile<K: Kind>(guard: Arc<DeserializeGuard<K>>, ctx: Arc<Contex
                 let next = obj.apply(&ctx).await?;
                 Ok(match next {
                     Next::Settled => {
-                        let wait = jittered(ctx.settings.resync_interval);
+                        let wait = match class {
+                            Class::Resync => jittered(ctx.settings.resync_interval),
+                            Class::Urgent => spread(ctx.settings.resync_interval),
+                        };
                         ctx.memory.settle(&key, Settled { fingerprint: print, resync_due: Instant::now() + wait });
                         Action::requeue(wait)
                     }

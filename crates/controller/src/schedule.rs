@@ -27,6 +27,14 @@ pub fn jittered(interval: Duration) -> Duration {
     interval.mul_f64(rand::random_range(0.9..1.1))
 }
 
+/// The first resync delay of an object that was just created or changed: anywhere from half the
+/// interval to the interval +10 %. Objects created together (a whole system applied at once, a
+/// thousand in a benchmark) would otherwise resync together forever; this spreads them out, and
+/// drift is still found within one interval.
+pub fn spread(interval: Duration) -> Duration {
+    interval.mul_f64(rand::random_range(0.5..1.1))
+}
+
 /// What the scheduler remembers of an object after a reconcile that left it converged (or
 /// waiting for a person): the fingerprint of what it reconciled, and when the resync is due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +137,14 @@ mod tests {
         assert!(samples.iter().all(|d| *d >= Duration::from_secs(540) && *d <= Duration::from_secs(660)));
         let distinct: std::collections::BTreeSet<_> = samples.iter().map(|d| d.as_secs()).collect();
         assert!(distinct.len() > 20, "resyncs spread over the window: {distinct:?}");
+    }
+
+    #[test]
+    fn new_work_spreads_its_first_resync_over_half_an_interval() {
+        let interval = Duration::from_secs(600);
+        let samples: Vec<Duration> = (0..400).map(|_| spread(interval)).collect();
+        assert!(samples.iter().all(|d| *d >= Duration::from_secs(300) && *d <= Duration::from_secs(660)));
+        assert!(samples.iter().any(|d| *d < Duration::from_secs(400)), "reaches well below the interval");
     }
 
     #[test]
