@@ -15,8 +15,10 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::calls::{CallRecorder, CountingInterceptor};
+use crate::elasticache::ElastiCache;
 use crate::faults::FaultPlan;
 use crate::s3::S3;
+use crate::secretsmanager::SecretsManager;
 use crate::transport::{RateLimits, Transport};
 
 /// How to reach AWS.
@@ -47,6 +49,8 @@ struct Inner {
     settings: AwsSettings,
     recorder: Arc<dyn CallRecorder>,
     s3: Mutex<HashMap<String, S3>>,
+    elasticache: Mutex<HashMap<String, ElastiCache>>,
+    secretsmanager: Mutex<HashMap<String, SecretsManager>>,
 }
 
 impl Cloud {
@@ -71,7 +75,16 @@ impl Cloud {
             loader = loader.credentials_provider(aws_credential_types::Credentials::from_keys(key, secret, None));
         }
         let base = loader.load().await;
-        Cloud { inner: Arc::new(Inner { base, settings, recorder, s3: Mutex::new(HashMap::new()) }) }
+        Cloud {
+            inner: Arc::new(Inner {
+                base,
+                settings,
+                recorder,
+                s3: Mutex::new(HashMap::new()),
+                elasticache: Mutex::new(HashMap::new()),
+                secretsmanager: Mutex::new(HashMap::new()),
+            }),
+        }
     }
 
     pub fn default_region(&self) -> &str {
@@ -114,6 +127,42 @@ impl Cloud {
                     conf = conf.force_path_style(true);
                 }
                 S3::new(aws_sdk_s3::Client::from_conf(conf.build()), region)
+            })
+            .clone()
+    }
+
+    /// The ElastiCache client for `region`.
+    pub fn elasticache(&self, region: &str) -> ElastiCache {
+        let mut cache = self.inner.elasticache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let layers = self.layers("elasticache", region);
+                let mut conf = aws_sdk_elasticache::config::Builder::from(&self.inner.base)
+                    .region(layers.region)
+                    .interceptor(layers.interceptor);
+                if let Some(transport) = layers.transport {
+                    conf = conf.http_client(transport);
+                }
+                ElastiCache::new(aws_sdk_elasticache::Client::from_conf(conf.build()))
+            })
+            .clone()
+    }
+
+    /// The Secrets Manager client for `region`.
+    pub fn secretsmanager(&self, region: &str) -> SecretsManager {
+        let mut cache = self.inner.secretsmanager.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let layers = self.layers("secretsmanager", region);
+                let mut conf = aws_sdk_secretsmanager::config::Builder::from(&self.inner.base)
+                    .region(layers.region)
+                    .interceptor(layers.interceptor);
+                if let Some(transport) = layers.transport {
+                    conf = conf.http_client(transport);
+                }
+                SecretsManager::new(aws_sdk_secretsmanager::Client::from_conf(conf.build()))
             })
             .clone()
     }

@@ -4,9 +4,11 @@
 
 pub mod calls;
 pub mod config;
+pub mod elasticache;
 pub mod error;
 pub mod faults;
 pub mod s3;
+pub mod secretsmanager;
 pub mod transport;
 
 pub use calls::{CallOutcome, CallRecorder};
