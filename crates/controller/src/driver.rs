@@ -113,6 +113,11 @@ pub async fn reconcile<K: Kind>(guard: Arc<DeserializeGuard<K>>, ctx: Arc<Contex
             .is_some_and(|latest| fingerprint(latest.meta()) != print)
     };
     let (_permit, class) = ctx.gate.admit(class, latest_differs).await;
+    if latest_differs() {
+        // Changed while it waited for a place: the watch has already queued the new version,
+        // which runs right after this returns (as urgent work); reconciling the old one is moot.
+        return Ok(Action::await_change());
+    }
 
     let started = Instant::now();
     let api: Api<K> = Api::namespaced(ctx.client.clone(), &obj.namespace().unwrap_or_default());
