@@ -69,7 +69,7 @@ async fn injected_faults_answer_in_s3s_own_format_and_never_reach_it() {
 #[tokio::test]
 async fn the_client_side_rate_limit_makes_calls_wait_and_says_so() {
     let settings = stackwright_cloud::AwsSettings {
-        rate_limits: stackwright_cloud::RateLimits::parse("s3=2:1").unwrap(),
+        rate_limits: stackwright_cloud::RateLimits::parse("s3=1:1").unwrap(),
         ..support::env().aws_settings()
     };
     let (s3, calls) = s3_with(settings).await;
@@ -77,7 +77,8 @@ async fn the_client_side_rate_limit_makes_calls_wait_and_says_so() {
     for _ in 0..4 {
         assert_eq!(s3.presence(&name).await.unwrap(), Presence::Absent);
     }
-    // A burst of one: every call after the first waited for a token.
+    // A burst of one at one call per second: every call after the first waited for a token (a
+    // call would have to take over a second for its successor not to wait).
     let waits = calls.1.lock().unwrap().clone();
     assert_eq!(waits.len(), 3, "{waits:?}");
     assert!(waits.iter().all(|(service, region)| service == "s3" && region == support::REGION));
