@@ -15,8 +15,10 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::calls::{CallRecorder, CountingInterceptor};
+use crate::ec2::Ec2;
 use crate::elasticache::ElastiCache;
 use crate::faults::FaultPlan;
+use crate::rds::Rds;
 use crate::s3::S3;
 use crate::secretsmanager::SecretsManager;
 use crate::transport::{RateLimits, Transport};
@@ -49,6 +51,8 @@ struct Inner {
     settings: AwsSettings,
     recorder: Arc<dyn CallRecorder>,
     s3: Mutex<HashMap<String, S3>>,
+    rds: Mutex<HashMap<String, Rds>>,
+    ec2: Mutex<HashMap<String, Ec2>>,
     elasticache: Mutex<HashMap<String, ElastiCache>>,
     secretsmanager: Mutex<HashMap<String, SecretsManager>>,
 }
@@ -81,6 +85,8 @@ impl Cloud {
                 settings,
                 recorder,
                 s3: Mutex::new(HashMap::new()),
+                rds: Mutex::new(HashMap::new()),
+                ec2: Mutex::new(HashMap::new()),
                 elasticache: Mutex::new(HashMap::new()),
                 secretsmanager: Mutex::new(HashMap::new()),
             }),
@@ -163,6 +169,42 @@ impl Cloud {
                     conf = conf.http_client(transport);
                 }
                 SecretsManager::new(aws_sdk_secretsmanager::Client::from_conf(conf.build()))
+            })
+            .clone()
+    }
+
+    /// The RDS client for `region`.
+    pub fn rds(&self, region: &str) -> Rds {
+        let mut cache = self.inner.rds.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let layers = self.layers("rds", region);
+                let mut conf = aws_sdk_rds::config::Builder::from(&self.inner.base)
+                    .region(layers.region)
+                    .interceptor(layers.interceptor);
+                if let Some(transport) = layers.transport {
+                    conf = conf.http_client(transport);
+                }
+                Rds::new(aws_sdk_rds::Client::from_conf(conf.build()))
+            })
+            .clone()
+    }
+
+    /// The EC2 client for `region`.
+    pub fn ec2(&self, region: &str) -> Ec2 {
+        let mut cache = self.inner.ec2.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let layers = self.layers("ec2", region);
+                let mut conf = aws_sdk_ec2::config::Builder::from(&self.inner.base)
+                    .region(layers.region)
+                    .interceptor(layers.interceptor);
+                if let Some(transport) = layers.transport {
+                    conf = conf.http_client(transport);
+                }
+                Ec2::new(aws_sdk_ec2::Client::from_conf(conf.build()))
             })
             .clone()
     }

@@ -4,9 +4,11 @@
 
 pub mod calls;
 pub mod config;
+pub mod ec2;
 pub mod elasticache;
 pub mod error;
 pub mod faults;
+pub mod rds;
 pub mod s3;
 pub mod secretsmanager;
 pub mod transport;
