@@ -1107,9 +1107,16 @@ spec:
                 rollout_state: Some("IN_PROGRESS".into()),
                 ..ServiceStatus::default()
             }],
+            task_security_group_id: Some("sg-0123".into()),
+            network: Some(StackNetworkStatus {
+                vpc_id: Some("vpc-0123".into()),
+                data_subnet_ids: vec!["subnet-0a".into(), "subnet-0b".into()],
+            }),
             common: CommonStatus::default(),
         };
         let json = serde_json::to_value(&status).expect("ser");
+        assert_eq!(json["taskSecurityGroupId"], "sg-0123");
+        assert_eq!(json["network"]["dataSubnetIds"][1], "subnet-0b");
         assert_eq!(json["loadBalancer"]["dnsName"], "lb.example");
         assert_eq!(json["services"][0]["runningCount"], 1);
         assert_eq!(json["services"][0]["rolloutState"], "IN_PROGRESS");
