@@ -6,11 +6,13 @@
 pub mod bucket;
 pub mod context;
 pub mod cost;
+pub mod database;
 pub mod driver;
 pub mod error;
 pub mod http;
 pub mod leader;
 pub mod metrics;
+pub mod placement;
 pub mod schedule;
 pub mod status;
 pub mod telemetry;
