@@ -150,6 +150,16 @@ async fn many(env: &'static Env, bench: bool) {
     if bench {
         let mean = per_second.iter().sum::<u64>() as f64 / per_second.len() as f64;
         let peak = per_second.iter().copied().max().unwrap_or(0);
+        // One second is noisy (a reconcile reads ten settings at once); ten-second bins show
+        // whether there are sweeps.
+        let tens: Vec<u64> = per_second.chunks_exact(10).map(|c| c.iter().sum()).collect();
+        let peak_ten = tens.iter().copied().max().unwrap_or(0) as f64 / 10.0;
+        let waited = |m: &str| {
+            m.lines()
+                .filter(|l| l.starts_with("stackwright_aws_rate_limit_wait_seconds_total{"))
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .sum::<f64>()
+        };
         println!("== {n} Buckets ==");
         println!(
             "time until all Ready:                 {:.1} s ({:.0} ms per bucket)",
@@ -168,8 +178,13 @@ async fn many(env: &'static Env, bench: bool) {
             (reads(&m2) - reads(&m1)) as f64 / (n + 1) as f64 / sweeps.max(1.0)
         );
         println!(
-            "AWS requests per second in steady state: mean {mean:.1}, peak {peak} (peak/mean {:.2})",
-            peak as f64 / mean.max(0.1)
+            "AWS requests per second in steady state: mean {mean:.1}; peak second {peak} (peak/mean {:.2}); peak 10 s {peak_ten:.1}/s (peak/mean {:.2})",
+            peak as f64 / mean.max(0.1),
+            peak_ten / mean.max(0.1)
+        );
+        println!(
+            "time AWS calls waited for the client-side rate limit in the window: {:.1} s",
+            waited(&m2) - waited(&m1)
         );
         println!(
             "a new Bucket Ready in:                {:.2} s on an idle controller, {:.2} s during steady state",
