@@ -2,7 +2,10 @@
 
 References (RDS API Reference, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/):
 API_CreateDBInstance.html, API_ModifyDBInstance.html, API_DeleteDBInstance.html,
-API_DBInstance.html, API_PendingModifiedValues.html, API_CreateDBSnapshot.html.
+API_DBInstance.html, API_PendingModifiedValues.html, API_CreateDBSnapshot.html,
+API_CreateDBSubnetGroup.html, API_ModifyDBSubnetGroup.html, API_DeleteDBSubnetGroup.html,
+API_DeleteDBParameterGroup.html, API_ModifyDBParameterGroup.html, API_ResetDBParameterGroup.html,
+API_DescribeDBParameters.html, API_Parameter.html.
 """
 
 import json
@@ -219,3 +222,269 @@ def test_delete_while_creating_cannot_take_a_final_snapshot(client, delay):
     assert rds.delete_db_instance(DBInstanceIdentifier="db1", SkipFinalSnapshot=True)["DBInstance"][
         "DBInstanceStatus"
     ] == "deleting"
+
+
+# --------------------------------------------------------------------------------------------
+# DB subnet groups and DB parameter groups.
+
+
+def _subnets(client, zones=("a", "b", "c"), cidr="10.9"):
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock=f"{cidr}.0.0/16")["Vpc"]["VpcId"]
+    return [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"{cidr}.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, az in enumerate(zones)
+    ]
+
+
+def _subnet_ids(group):
+    return sorted(s["SubnetIdentifier"] for s in group["Subnets"])
+
+
+def test_create_subnet_group_of_an_existing_name_is_refused(client):
+    # API_CreateDBSubnetGroup.html, DBSubnetGroupAlreadyExists: "DBSubnetGroupName is already used
+    # by an existing DB subnet group."
+    rds = client("rds")
+    a, b, c = _subnets(client)
+    rds.create_db_subnet_group(DBSubnetGroupName="g", DBSubnetGroupDescription="first", SubnetIds=[a, b])
+    with pytest.raises(ClientError) as error:
+        rds.create_db_subnet_group(DBSubnetGroupName="g", DBSubnetGroupDescription="second", SubnetIds=[b, c])
+    assert _code(error) == "DBSubnetGroupAlreadyExists"
+    assert error.value.response["Error"]["Message"] == "The DB subnet group 'g' already exists."
+    group = rds.describe_db_subnet_groups(DBSubnetGroupName="g")["DBSubnetGroups"][0]
+    assert (group["DBSubnetGroupDescription"], _subnet_ids(group)) == ("first", sorted([a, b]))
+
+
+def test_modify_subnet_group_keeps_the_group_with_its_new_subnets(client):
+    # API_ModifyDBSubnetGroup.html: "Modifies an existing DB subnet group."; the group keeps its
+    # name, ARN and tags, and takes the subnets and description of the request.
+    rds = client("rds")
+    a, b, c = _subnets(client)
+    created = rds.create_db_subnet_group(
+        DBSubnetGroupName="g", DBSubnetGroupDescription="first", SubnetIds=[a, b],
+        Tags=[{"Key": "owner", "Value": "ns/db"}],
+    )["DBSubnetGroup"]
+    modified = rds.modify_db_subnet_group(DBSubnetGroupName="g", SubnetIds=[b, c])["DBSubnetGroup"]
+    assert _subnet_ids(modified) == sorted([b, c])
+    group = rds.describe_db_subnet_groups(DBSubnetGroupName="g")["DBSubnetGroups"][0]
+    assert _subnet_ids(group) == sorted([b, c])
+    assert group["DBSubnetGroupDescription"] == "first"
+    assert group["DBSubnetGroupArn"] == created["DBSubnetGroupArn"]
+    assert rds.list_tags_for_resource(ResourceName=group["DBSubnetGroupArn"])["TagList"] == [
+        {"Key": "owner", "Value": "ns/db"}
+    ]
+    rds.modify_db_subnet_group(DBSubnetGroupName="g", DBSubnetGroupDescription="second", SubnetIds=[a, c])
+    group = rds.describe_db_subnet_groups(DBSubnetGroupName="g")["DBSubnetGroups"][0]
+    assert (group["DBSubnetGroupDescription"], _subnet_ids(group)) == ("second", sorted([a, c]))
+    with pytest.raises(ClientError) as error:
+        rds.modify_db_subnet_group(DBSubnetGroupName="missing", SubnetIds=[a, c])
+    assert _code(error) == "DBSubnetGroupNotFoundFault"
+
+
+def test_subnet_groups_check_their_subnets(client):
+    # API_CreateDBSubnetGroup.html and API_ModifyDBSubnetGroup.html: DBSubnetGroupDoesNotCoverEnoughAZs
+    # ("Subnets in the DB subnet group should cover at least two Availability Zones"), InvalidSubnet
+    # ("multiple subnets were requested that are not all in a common VPC"); a subnet that does not
+    # exist is InvalidParameterValue; a modified group stays in its VPC.
+    rds = client("rds")
+    a, b, c = _subnets(client, zones=("a", "a", "b"))
+    other = _subnets(client, zones=("a", "b"), cidr="10.8")
+    for subnets, code in (
+        ([a, b], "DBSubnetGroupDoesNotCoverEnoughAZs"),
+        ([a, other[1]], "InvalidSubnet"),
+        ([a, "subnet-12345678"], "InvalidParameterValue"),
+    ):
+        with pytest.raises(ClientError) as error:
+            rds.create_db_subnet_group(DBSubnetGroupName="g", DBSubnetGroupDescription="d", SubnetIds=subnets)
+        assert _code(error) == code, subnets
+    message = error.value.response["Error"]["Message"]
+    assert message == "Some input subnets in :[subnet-12345678] are invalid."
+    assert rds.describe_db_subnet_groups()["DBSubnetGroups"] == []
+
+    rds.create_db_subnet_group(DBSubnetGroupName="g", DBSubnetGroupDescription="d", SubnetIds=[a, c])
+    for subnets, code in (
+        ([a, b], "DBSubnetGroupDoesNotCoverEnoughAZs"),
+        (other, "InvalidParameterValue"),
+        ([a, "subnet-12345678"], "InvalidParameterValue"),
+    ):
+        with pytest.raises(ClientError) as error:
+            rds.modify_db_subnet_group(DBSubnetGroupName="g", SubnetIds=subnets)
+        assert _code(error) == code, subnets
+    group = rds.describe_db_subnet_groups(DBSubnetGroupName="g")["DBSubnetGroups"][0]
+    assert _subnet_ids(group) == sorted([a, c])
+
+
+def test_groups_in_use_by_an_instance_cannot_be_deleted(client, delay):
+    # API_DeleteDBSubnetGroup.html, InvalidDBSubnetGroupStateFault: "The DB subnet group cannot be
+    # deleted because it's in use."; API_DeleteDBParameterGroup.html, InvalidDBParameterGroupState:
+    # "you can't delete it when the parameter group is associated with DB instances". Once the
+    # instance is gone both can be deleted.
+    rds, _, _ = _db(client)
+    with pytest.raises(ClientError) as error:
+        rds.delete_db_subnet_group(DBSubnetGroupName="db1-subnets")
+    assert _code(error) == "InvalidDBSubnetGroupStateFault"
+    assert error.value.response["Error"]["Message"] == (
+        "Cannot delete the subnet group 'db1-subnets' because at least one database instance: db1 is still using it."
+    )
+    with pytest.raises(ClientError) as error:
+        rds.delete_db_parameter_group(DBParameterGroupName="db1-params")
+    assert _code(error) == "InvalidDBParameterGroupState"
+    delay(100)
+    rds.delete_db_instance(DBInstanceIdentifier="db1", SkipFinalSnapshot=True)
+    with pytest.raises(ClientError) as error:
+        rds.delete_db_subnet_group(DBSubnetGroupName="db1-subnets")
+    assert _code(error) == "InvalidDBSubnetGroupStateFault", "a deleting instance still uses it"
+    delay(0)
+    rds.delete_db_subnet_group(DBSubnetGroupName="db1-subnets")
+    rds.delete_db_parameter_group(DBParameterGroupName="db1-params")
+    with pytest.raises(ClientError) as error:
+        rds.delete_db_subnet_group(DBSubnetGroupName="db1-subnets")
+    assert _code(error) == "DBSubnetGroupNotFoundFault"
+
+
+def _parameters(rds, name="p", **extra):
+    return {p["ParameterName"]: p for p in rds.describe_db_parameters(DBParameterGroupName=name, **extra)["Parameters"]}
+
+
+def _postgres_group(client, family="postgres15"):
+    rds = client("rds")
+    rds.create_db_parameter_group(DBParameterGroupName="p", DBParameterGroupFamily=family, Description="d")
+    return rds
+
+
+@pytest.mark.parametrize("family", ["postgres15", "postgres16"])
+def test_describe_db_parameters_lists_the_engine_parameters_by_source(client, family):
+    # API_DescribeDBParameters.html (Source: "user | system | engine-default", default all) and
+    # API_Parameter.html (ApplyType, DataType, AllowedValues, IsModifiable); RDS for PostgreSQL
+    # parameters (User Guide, Appendix.PostgreSQL.CommonDBATasks.Parameters.html).
+    rds = _postgres_group(client, family)
+    everything = _parameters(rds)
+    for name, apply_type in (
+        ("max_connections", "static"),
+        ("shared_preload_libraries", "static"),
+        ("rds.force_ssl", "dynamic"),
+        ("log_min_duration_statement", "dynamic"),
+        ("work_mem", "dynamic"),
+        ("statement_timeout", "dynamic"),
+    ):
+        assert everything[name]["ApplyType"] == apply_type, name
+        assert everything[name]["IsModifiable"] is True, name
+    assert everything["rds.force_ssl"]["ParameterValue"] == "1"  # the default from PostgreSQL 15 on
+    assert _parameters(rds, Source="user") == {}
+    system, defaults = _parameters(rds, Source="system"), _parameters(rds, Source="engine-default")
+    assert {"max_connections", "rds.force_ssl", "shared_preload_libraries"} <= set(system)
+    assert {"work_mem", "statement_timeout", "log_min_duration_statement"} <= set(defaults)
+    assert set(system) | set(defaults) == set(everything)
+    assert not set(system) & set(defaults)
+
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="p",
+        Parameters=[
+            {"ParameterName": "max_connections", "ParameterValue": "200", "ApplyMethod": "pending-reboot"},
+            {"ParameterName": "work_mem", "ParameterValue": "8192", "ApplyMethod": "immediate"},
+        ],
+    )
+    user = _parameters(rds, Source="user")
+    assert {n: p["ParameterValue"] for n, p in user.items()} == {"max_connections": "200", "work_mem": "8192"}
+    assert (user["max_connections"]["ApplyType"], user["max_connections"]["ApplyMethod"]) == (
+        "static", "pending-reboot"
+    )
+    assert "work_mem" not in _parameters(rds, Source="engine-default")
+    assert _parameters(rds)["work_mem"]["Source"] == "user"
+
+
+def test_describe_db_parameters_pages_and_checks_its_group(client):
+    # API_DescribeDBParameters.html: MaxRecords (20 to 100) and Marker; DBParameterGroupNotFound.
+    # Parameters the emulator's table lacks read back as set, with Source user.
+    rds = _postgres_group(client)
+    more = ["autovacuum_naptime", "checkpoint_timeout", "default_statistics_target", "jit", "log_lock_waits",
+            "log_temp_files", "random_page_cost", "seq_page_cost", "track_io_timing", "temp_file_limit"]
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="p",
+        Parameters=[{"ParameterName": n, "ParameterValue": "1", "ApplyMethod": "pending-reboot"} for n in more],
+    )
+    everything = list(_parameters(rds))
+    assert len(everything) > 20 and set(more) <= set(everything)
+    assert set(_parameters(rds, Source="user")) == set(more)
+    first = rds.describe_db_parameters(DBParameterGroupName="p", MaxRecords=20)
+    names = [p["ParameterName"] for p in first["Parameters"]]
+    marker = first.get("Marker")
+    while marker:
+        page = rds.describe_db_parameters(DBParameterGroupName="p", MaxRecords=20, Marker=marker)
+        names += [p["ParameterName"] for p in page["Parameters"]]
+        marker = page.get("Marker")
+    assert names == everything == sorted(everything)
+    assert len(first["Parameters"]) == 20 and first["Marker"]
+    with pytest.raises(ClientError) as error:
+        rds.describe_db_parameters(DBParameterGroupName="missing")
+    assert _code(error) == "DBParameterGroupNotFound"
+
+
+def test_static_parameters_cannot_apply_immediately(client):
+    # API_ModifyDBParameterGroup.html and API_ResetDBParameterGroup.html (Parameters): "You can use
+    # the immediate value with dynamic parameters only." RDS answers InvalidParameterCombination
+    # "cannot use immediate apply method for static parameter", and changes nothing.
+    rds = _postgres_group(client)
+    with pytest.raises(ClientError) as error:
+        rds.modify_db_parameter_group(
+            DBParameterGroupName="p",
+            Parameters=[
+                {"ParameterName": "work_mem", "ParameterValue": "8192", "ApplyMethod": "immediate"},
+                {"ParameterName": "max_connections", "ParameterValue": "200", "ApplyMethod": "immediate"},
+            ],
+        )
+    assert _code(error) == "InvalidParameterCombination"
+    assert error.value.response["Error"]["Message"] == "cannot use immediate apply method for static parameter"
+    assert _parameters(rds, Source="user") == {}
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="p",
+        Parameters=[{"ParameterName": "max_connections", "ParameterValue": "200", "ApplyMethod": "pending-reboot"}],
+    )
+    with pytest.raises(ClientError) as error:
+        rds.reset_db_parameter_group(
+            DBParameterGroupName="p", Parameters=[{"ParameterName": "max_connections", "ApplyMethod": "immediate"}]
+        )
+    assert _code(error) == "InvalidParameterCombination"
+    assert set(_parameters(rds, Source="user")) == {"max_connections"}
+
+
+def test_reset_db_parameter_group_returns_parameters_to_their_defaults(client):
+    # API_ResetDBParameterGroup.html: named parameters, or the entire group with
+    # ResetAllParameters ("By default, all parameters in the DB parameter group are reset").
+    rds = _postgres_group(client)
+
+    def set_values():
+        rds.modify_db_parameter_group(
+            DBParameterGroupName="p",
+            Parameters=[
+                {"ParameterName": "max_connections", "ParameterValue": "200", "ApplyMethod": "pending-reboot"},
+                {"ParameterName": "log_min_duration_statement", "ParameterValue": "500", "ApplyMethod": "immediate"},
+                {"ParameterName": "rds.force_ssl", "ParameterValue": "0", "ApplyMethod": "immediate"},
+            ],
+        )
+
+    set_values()
+    answer = rds.reset_db_parameter_group(
+        DBParameterGroupName="p",
+        ResetAllParameters=False,
+        Parameters=[
+            {"ParameterName": "max_connections", "ApplyMethod": "pending-reboot"},
+            {"ParameterName": "rds.force_ssl", "ApplyMethod": "immediate"},
+        ],
+    )
+    assert answer["DBParameterGroupName"] == "p"
+    assert set(_parameters(rds, Source="user")) == {"log_min_duration_statement"}
+    everything = _parameters(rds)
+    assert (everything["rds.force_ssl"]["Source"], everything["rds.force_ssl"]["ParameterValue"]) == ("system", "1")
+    assert everything["max_connections"]["Source"] == "system"
+
+    rds.reset_db_parameter_group(DBParameterGroupName="p", ResetAllParameters=True)
+    assert _parameters(rds, Source="user") == {}
+    set_values()
+    rds.reset_db_parameter_group(DBParameterGroupName="p")
+    assert _parameters(rds, Source="user") == {}
+    with pytest.raises(ClientError) as error:
+        rds.reset_db_parameter_group(DBParameterGroupName="missing", ResetAllParameters=True)
+    assert _code(error) == "DBParameterGroupNotFound"
