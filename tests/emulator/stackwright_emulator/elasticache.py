@@ -35,22 +35,28 @@ ElastiCache API Reference (https://docs.aws.amazon.com/AmazonElastiCache/latest/
   maintenance window (control route ``POST /stackwright-emulator/elasticache/maintenance-window``).
 * DeleteCacheSubnetGroup does not exist in moto. Here it does, refusing with
   ``CacheSubnetGroupInUse`` while a cache cluster uses the group.
+* ModifyCacheSubnetGroup does not exist in moto. Here it replaces the group's subnets and
+  description, keeping its ARN and tags; a subnet that does not exist is ``InvalidSubnet``, as are
+  subnets in more than one VPC (moto's check on create).
 """
 
 import inspect
 
 from moto.core.utils import utcnow
+from moto.ec2.models import ec2_backends
 from moto.elasticache.exceptions import (
     CacheClusterNotFound,
     CacheSubnetGroupNotFound,
     ElastiCacheException,
     InvalidParameterCombinationException,
     InvalidParameterValueException,
+    InvalidSubnet,
     ReplicationGroupNotFound,
     SnapshotAlreadyExists,
 )
 from moto.elasticache.models import (
     CacheCluster,
+    CacheSubnetGroup,
     ElastiCacheBackend,
     ReplicationGroup,
     Snapshot,
@@ -747,6 +753,31 @@ def delete_cache_subnet_group(self):
     return EmptyResult()
 
 
+def modify_cache_subnet_group(self):
+    backend = self.elasticache_backend
+    name = self._get_param("CacheSubnetGroupName")
+    group = backend.cache_subnet_groups.get(name)
+    if group is None:
+        raise CacheSubnetGroupNotFound(name)
+    subnet_ids = self._get_param("SubnetIds") or []
+    if subnet_ids:
+        ec2 = ec2_backends[backend.account_id][backend.region_name]
+        known = {i for zone in ec2.subnets.values() for i in zone}
+        for subnet_id in subnet_ids:
+            if subnet_id not in known:
+                raise InvalidSubnet(subnet_id)
+        # moto's constructor reads the subnets' VPC, zones and network types (and refuses two VPCs).
+        replacement = CacheSubnetGroup(
+            backend.account_id, backend.region_name, name, group.cache_subnet_group_description, subnet_ids, None
+        )
+        for attribute in ("subnet_ids", "subnets", "supported_network_types", "vpc_id"):
+            setattr(group, attribute, getattr(replacement, attribute))
+    description = self._get_param("CacheSubnetGroupDescription")
+    if description is not None:
+        group.cache_subnet_group_description = description
+    return ActionResult({"CacheSubnetGroup": group})
+
+
 _list_tags = ElastiCacheBackend.list_tags_for_resource
 _add_tags = ElastiCacheBackend.add_tags_to_resource
 _remove_tags = ElastiCacheBackend.remove_tags_from_resource
@@ -829,6 +860,7 @@ def install():
         increase_replica_count,
         decrease_replica_count,
         delete_cache_subnet_group,
+        modify_cache_subnet_group,
     ):
         setattr(ElastiCacheResponse, handler.__name__, handler)
     ElastiCacheResponse.delete_replication_group = _delete_replication_group_response

@@ -5,7 +5,8 @@ API_CreateCacheParameterGroup.html, API_ModifyCacheParameterGroup.html,
 API_DeleteCacheParameterGroup.html, API_DescribeCacheParameters.html,
 API_CreateReplicationGroup.html, API_ModifyReplicationGroup.html, API_DeleteReplicationGroup.html,
 API_ReplicationGroup.html, API_NodeGroup.html, API_CacheCluster.html, API_DeleteCacheSubnetGroup.html,
-API_IncreaseReplicaCount.html, API_DecreaseReplicaCount.html, API_AddTagsToResource.html.
+API_IncreaseReplicaCount.html, API_DecreaseReplicaCount.html, API_AddTagsToResource.html,
+API_ModifyCacheSubnetGroup.html.
 """
 
 import json
@@ -311,3 +312,39 @@ def test_delete_cache_subnet_group(client):
     with pytest.raises(ClientError) as error:
         cache.delete_cache_subnet_group(CacheSubnetGroupName="cache-subnets")
     assert _code(error) == "CacheSubnetGroupNotFoundFault"
+
+
+def test_modify_cache_subnet_group(client):
+    # API_ModifyCacheSubnetGroup.html: "Modifies an existing cache subnet group." SubnetIds and
+    # CacheSubnetGroupDescription replace the group's; the group keeps its ARN and tags.
+    # CacheSubnetGroupNotFoundFault, InvalidSubnet ("An invalid subnet identifier was specified.").
+    ec2 = client("ec2")
+    cache = client("elasticache")
+    _, subnets = _network(client)
+    vpc = ec2.describe_subnets(SubnetIds=subnets[:1])["Subnets"][0]["VpcId"]
+    third = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.3.0/24", AvailabilityZone="us-east-1c")["Subnet"]["SubnetId"]
+    arn = cache.describe_cache_subnet_groups(CacheSubnetGroupName="cache-subnets")["CacheSubnetGroups"][0]["ARN"]
+    cache.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "owner", "Value": "ns/cache"}])
+
+    group = cache.modify_cache_subnet_group(CacheSubnetGroupName="cache-subnets", SubnetIds=[subnets[1], third])[
+        "CacheSubnetGroup"
+    ]
+    assert [s["SubnetIdentifier"] for s in group["Subnets"]] == [subnets[1], third]
+    group = cache.describe_cache_subnet_groups(CacheSubnetGroupName="cache-subnets")["CacheSubnetGroups"][0]
+    assert [s["SubnetIdentifier"] for s in group["Subnets"]] == [subnets[1], third]
+    assert (group["ARN"], group["VpcId"], group["CacheSubnetGroupDescription"]) == (arn, vpc, "d")
+    assert cache.list_tags_for_resource(ResourceName=arn)["TagList"] == [{"Key": "owner", "Value": "ns/cache"}]
+
+    cache.modify_cache_subnet_group(CacheSubnetGroupName="cache-subnets", CacheSubnetGroupDescription="new")
+    group = cache.describe_cache_subnet_groups(CacheSubnetGroupName="cache-subnets")["CacheSubnetGroups"][0]
+    assert group["CacheSubnetGroupDescription"] == "new"
+    assert [s["SubnetIdentifier"] for s in group["Subnets"]] == [subnets[1], third]
+
+    with pytest.raises(ClientError) as error:
+        cache.modify_cache_subnet_group(CacheSubnetGroupName="cache-subnets", SubnetIds=["subnet-12345678"])
+    assert _code(error) == "InvalidSubnet"
+    with pytest.raises(ClientError) as error:
+        cache.modify_cache_subnet_group(CacheSubnetGroupName="missing", SubnetIds=subnets)
+    assert _code(error) == "CacheSubnetGroupNotFoundFault"
+    group = cache.describe_cache_subnet_groups(CacheSubnetGroupName="cache-subnets")["CacheSubnetGroups"][0]
+    assert [s["SubnetIdentifier"] for s in group["Subnets"]] == [subnets[1], third]
