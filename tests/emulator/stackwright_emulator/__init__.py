@@ -19,6 +19,7 @@ EXTENSIONS = [
     "elasticache",  # parameter groups, replication group lifecycle, members, reader endpoint
     "ec2",  # DependencyViolation for security groups and subnets, NAT gateway lifecycle
     "efs",  # file system lifecycle
+    "secretsmanager",  # CreateSecret for the name of a secret scheduled for deletion
     "control",  # test control routes: /stackwright-emulator/ (maintenance windows, finishing lifecycles)
 ]
 
