@@ -384,7 +384,6 @@ async fn subnet_groups_round_trip() {
 }
 
 #[tokio::test]
-#[ignore = "the emulator lacks ModifyCacheSubnetGroup: it answers InvalidAction"]
 async fn a_subnet_group_takes_new_subnets() {
     let (ec, _calls) = elasticache().await;
     let (_vpc_id, subnet_ids, _groups) = network("resubnet").await;

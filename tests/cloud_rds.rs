@@ -430,8 +430,6 @@ async fn subnet_groups_round_trip() {
 }
 
 #[tokio::test]
-#[ignore = "the emulator (moto 5.2.5) replaces a DB subnet group on a second CreateDBSubnetGroup instead of \
-            answering DBSubnetGroupAlreadyExists, and ModifyDBSubnetGroup removes the group"]
 async fn a_subnet_group_is_created_once_and_its_subnets_change() {
     let (rds, _) = rds().await;
     let name = unique("subnets-change");
@@ -467,7 +465,6 @@ async fn a_subnet_group_is_created_once_and_its_subnets_change() {
 }
 
 #[tokio::test]
-#[ignore = "the emulator (moto 5.2.5) deletes DB subnet and parameter groups that an instance still uses"]
 async fn groups_in_use_by_an_instance_are_busy() {
     let (rds, _) = rds().await;
     let id = unique("in-use");
@@ -519,7 +516,6 @@ async fn parameter_groups_round_trip() {
 }
 
 #[tokio::test]
-#[ignore = "the emulator (moto 5.2.5) does not implement ResetDBParameterGroup: it answers InvalidAction"]
 async fn reset_parameters_return_to_the_engine_defaults() {
     let (rds, _) = rds().await;
     let name = unique("reset");

@@ -96,9 +96,13 @@ async fn a_secret_is_deleted_with_a_recovery_window_or_at_once() {
     sm.delete_secret(&arn, false).await.unwrap();
     let secret = sm.describe(&arn).await.unwrap().unwrap();
     assert!(secret.scheduled_for_deletion, "kept through the recovery window");
-    // Its name stays taken meanwhile.
-    let err = sm.create_secret(&name, &Redacted::new("y".repeat(32)), &BTreeMap::new(), &request_token("again")).await;
-    assert!(err.is_err());
+    // Its name stays taken meanwhile: AWS refuses a new secret of that name until it is restored.
+    let err = sm
+        .create_secret(&name, &Redacted::new("y".repeat(32)), &BTreeMap::new(), &request_token("again"))
+        .await
+        .unwrap_err();
+    assert_eq!((err.category, err.code.as_str()), (ErrorCategory::Invalid, "InvalidRequestException"), "{err}");
+    assert!(err.message.contains("scheduled for deletion"), "{err}");
     // A second deletion is refused unless forced: describe first.
     let err = sm.delete_secret(&arn, false).await.unwrap_err();
     assert_eq!((err.category, err.code.as_str()), (ErrorCategory::Invalid, "InvalidRequestException"), "{err}");
