@@ -19,6 +19,8 @@ pub struct DesiredDatabase {
     /// The DB instance identifier.
     pub identifier: String,
     pub subnet_group: String,
+    /// The parameter group's name, which carries its family: a major version upgrade needs a
+    /// group of the new family, so it gets a new group and the old one goes afterwards.
     pub parameter_group: String,
     /// The parameter group family, from engine and major version (`postgres15`).
     pub family: String,
@@ -61,12 +63,13 @@ pub struct InstanceSettings {
 pub fn desired(spec: &DatabaseSpec, id: &ObjectIdentity, default_region: &str) -> DesiredDatabase {
     let engine = spec.engine.as_str();
     let identifier = rds_name(id, "");
+    let family = default_family(engine, &spec.version);
     DesiredDatabase {
         region: spec.region.clone().unwrap_or_else(|| default_region.to_string()),
         tags: id.tags(&spec.tags),
         subnet_group: rds_name(id, "subnets"),
-        parameter_group: rds_name(id, "params"),
-        family: default_family(engine, &spec.version),
+        parameter_group: rds_name(id, &format!("params-{family}")),
+        family,
         parameters: spec.parameters.clone(),
         security_group: id.physical_name("db", 255),
         port: spec.engine.port(),
@@ -241,6 +244,15 @@ network: {appStack: paperwurks}
         let d =
             desired(&spec("{version: '15.7', instanceClass: db.t3.small, network: {appStack: a}}"), &long, "us-east-1");
         assert!(d.identifier.len() <= RDS_NAME_MAX, "{}", d.identifier);
+    }
+
+    #[test]
+    fn a_major_upgrade_gets_a_parameter_group_of_its_family() {
+        let v15 = desired(&spec(PAPERWURKS_PROD), &id("db"), "us-east-1");
+        let v16 = desired(&spec(&PAPERWURKS_PROD.replace("15.8", "16.4")), &id("db"), "us-east-1");
+        assert_ne!(v15.parameter_group, v16.parameter_group);
+        assert!(v16.parameter_group.contains("postgres16"), "{}", v16.parameter_group);
+        assert_eq!(v15.identifier, v16.identifier);
     }
 
     #[test]
