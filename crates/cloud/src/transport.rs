@@ -96,8 +96,46 @@ pub(crate) struct Transport {
 struct Layer {
     service: &'static str,
     region: String,
+    /// Every call takes a token here.
     limiter: DefaultDirectRateLimiter,
+    /// Background calls (resyncs) also take one here: they get at most this share of the rate,
+    /// so calls of new and changed objects always find tokens left.
+    background: DefaultDirectRateLimiter,
     recorder: Arc<dyn CallRecorder>,
+}
+
+/// The share of each service's rate that background work may use.
+pub const BACKGROUND_SHARE: f64 = 0.8;
+
+tokio::task_local! {
+    static BACKGROUND: bool;
+}
+
+/// Runs `work` as background work (a resync): its AWS calls use at most [`BACKGROUND_SHARE`] of
+/// each service's rate, leaving the rest to urgent work however busy resyncs keep the limiter.
+pub async fn in_background<F: std::future::Future>(work: F) -> F::Output {
+    BACKGROUND.scope(true, work).await
+}
+
+/// Whether the current task runs background work.
+fn is_background() -> bool {
+    BACKGROUND.try_with(|b| *b).unwrap_or(false)
+}
+
+fn limiter(rate: Rate) -> DefaultDirectRateLimiter {
+    let burst = NonZeroU32::new(rate.burst).unwrap_or(NonZeroU32::MIN);
+    let quota = Quota::with_period(Duration::from_secs_f64(1.0 / rate.per_second))
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(burst);
+    DefaultDirectRateLimiter::direct(quota)
+}
+
+async fn take(limiter: &DefaultDirectRateLimiter, layer: &Layer) {
+    if limiter.check().is_err() {
+        let started = Instant::now();
+        limiter.until_ready().await;
+        layer.recorder.rate_limit_wait(layer.service, &layer.region, started.elapsed());
+    }
 }
 
 impl Transport {
@@ -108,12 +146,17 @@ impl Transport {
         rate: Rate,
         recorder: Arc<dyn CallRecorder>,
     ) -> Self {
-        let burst = NonZeroU32::new(rate.burst).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::with_period(Duration::from_secs_f64(1.0 / rate.per_second))
-            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-            .allow_burst(burst);
-        let layer =
-            Layer { service, region: region.to_string(), limiter: DefaultDirectRateLimiter::direct(quota), recorder };
+        let background = Rate {
+            per_second: rate.per_second * BACKGROUND_SHARE,
+            burst: ((f64::from(rate.burst) * BACKGROUND_SHARE) as u32).max(1),
+        };
+        let layer = Layer {
+            service,
+            region: region.to_string(),
+            limiter: limiter(rate),
+            background: limiter(background),
+            recorder,
+        };
         Transport { inner, layer: Arc::new(layer) }
     }
 }
@@ -138,11 +181,10 @@ impl HttpConnector for Connector {
         let inner = self.inner.clone();
         let layer = self.layer.clone();
         HttpConnectorFuture::new(async move {
-            if layer.limiter.check().is_err() {
-                let started = Instant::now();
-                layer.limiter.until_ready().await;
-                layer.recorder.rate_limit_wait(layer.service, &layer.region, started.elapsed());
+            if is_background() {
+                take(&layer.background, &layer).await;
             }
+            take(&layer.limiter, &layer).await;
             let fault = request.headers_mut().remove(FAULT_HEADER);
             if let Some(ms) = request.headers_mut().remove(DELAY_HEADER).and_then(|ms| ms.parse().ok()) {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -169,6 +211,26 @@ fn injected_error(protocol: Protocol, code: &str) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn background_work_is_known_as_such_inside_its_scope_only() {
+        assert!(!is_background());
+        assert!(in_background(async { is_background() }).await);
+        assert!(!is_background());
+    }
+
+    #[test]
+    fn background_work_gets_a_share_of_the_burst() {
+        // A burst of 10: background work may take 8 at once, urgent work the rest.
+        let background = limiter(Rate { per_second: 0.001, burst: 8 });
+        let all = limiter(Rate { per_second: 0.001, burst: 10 });
+        let mut taken = 0;
+        while background.check().is_ok() && all.check().is_ok() {
+            taken += 1;
+        }
+        assert_eq!(taken, 8);
+        assert!(all.check().is_ok() && all.check().is_ok() && all.check().is_err(), "two left for urgent work");
+    }
 
     #[test]
     fn overrides_and_defaults() {

@@ -121,7 +121,8 @@ pub async fn reconcile<K: Kind>(guard: Arc<DeserializeGuard<K>>, ctx: Arc<Contex
 
     let started = Instant::now();
     let api: Api<K> = Api::namespaced(ctx.client.clone(), &obj.namespace().unwrap_or_default());
-    let result = finalizer(&api, FINALIZER, Arc::new(obj.clone()), |event| async {
+    // On the heap: the AWS SDK's futures are large, and a reconcile nests many of them.
+    let work = Box::pin(finalizer(&api, FINALIZER, Arc::new(obj.clone()), |event| async {
         match event {
             FinalizerEvent::Apply(obj) => {
                 let next = obj.apply(&ctx).await?;
@@ -147,8 +148,12 @@ pub async fn reconcile<K: Kind>(guard: Arc<DeserializeGuard<K>>, ctx: Arc<Contex
                 Ok(action)
             }
         }
-    })
-    .await
+    }));
+    // A resync's AWS calls leave part of each service's rate to new and changed objects.
+    let result = match class {
+        Class::Resync => stackwright_cloud::in_background(work).await,
+        Class::Urgent => work.await,
+    }
     .map_err(|e| Error::Finalizer(Box::new(e)));
     ctx.metrics.reconciled(kind_label::<K>(), started.elapsed(), result.as_ref().err().map(Error::category));
     if result.is_ok() {
