@@ -420,11 +420,16 @@ async fn sigterm_stops_the_binary_even_when_the_api_server_is_unreachable() {
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
+        .stdout(std::fs::File::create(dir.join("controller.log")).unwrap())
         .stderr(std::fs::File::create(dir.join("controller.err")).unwrap())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // SIGTERM once it runs and keeps trying to reach the API server (for the leader lease).
+    eventually("the controller has started and tries the API server", Duration::from_secs(30), || async {
+        let log = std::fs::read_to_string(dir.join("controller.log")).unwrap_or_default();
+        log.contains("cannot enter the leader election yet").then_some(())
+    })
+    .await;
     let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     // Bounded: the grace period is 20 s; allow generous slack on a loaded machine.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
