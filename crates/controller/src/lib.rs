@@ -4,6 +4,7 @@
 //! [`start`], which runs them all.
 
 pub mod bucket;
+pub mod cache;
 pub mod context;
 pub mod cost;
 pub mod database;
