@@ -39,6 +39,27 @@ pub struct AwsSettings {
     pub faults: Option<Arc<FaultPlan>>,
 }
 
+/// The client of one service for `region`, built once with the layers every client gets (region,
+/// call-counting interceptor, rate-limited transport) and cached per region.
+macro_rules! regional_client {
+    ($cloud:ident, $field:ident, $service:literal, $sdk:ident, $adapter:ident, $region:ident) => {{
+        let mut cache = $cloud.inner.$field.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .entry($region.to_string())
+            .or_insert_with(|| {
+                let layers = $cloud.layers($service, $region);
+                let mut conf = $sdk::config::Builder::from(&$cloud.inner.base)
+                    .region(layers.region)
+                    .interceptor(layers.interceptor);
+                if let Some(transport) = layers.transport {
+                    conf = conf.http_client(transport);
+                }
+                $adapter::new($sdk::Client::from_conf(conf.build()))
+            })
+            .clone()
+    }};
+}
+
 /// Clients for every AWS service, per region, created on first use and shared.
 #[derive(Clone, Debug)]
 pub struct Cloud {
@@ -139,74 +160,22 @@ impl Cloud {
 
     /// The ElastiCache client for `region`.
     pub fn elasticache(&self, region: &str) -> ElastiCache {
-        let mut cache = self.inner.elasticache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        cache
-            .entry(region.to_string())
-            .or_insert_with(|| {
-                let layers = self.layers("elasticache", region);
-                let mut conf = aws_sdk_elasticache::config::Builder::from(&self.inner.base)
-                    .region(layers.region)
-                    .interceptor(layers.interceptor);
-                if let Some(transport) = layers.transport {
-                    conf = conf.http_client(transport);
-                }
-                ElastiCache::new(aws_sdk_elasticache::Client::from_conf(conf.build()))
-            })
-            .clone()
+        regional_client!(self, elasticache, "elasticache", aws_sdk_elasticache, ElastiCache, region)
     }
 
     /// The Secrets Manager client for `region`.
     pub fn secretsmanager(&self, region: &str) -> SecretsManager {
-        let mut cache = self.inner.secretsmanager.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        cache
-            .entry(region.to_string())
-            .or_insert_with(|| {
-                let layers = self.layers("secretsmanager", region);
-                let mut conf = aws_sdk_secretsmanager::config::Builder::from(&self.inner.base)
-                    .region(layers.region)
-                    .interceptor(layers.interceptor);
-                if let Some(transport) = layers.transport {
-                    conf = conf.http_client(transport);
-                }
-                SecretsManager::new(aws_sdk_secretsmanager::Client::from_conf(conf.build()))
-            })
-            .clone()
+        regional_client!(self, secretsmanager, "secretsmanager", aws_sdk_secretsmanager, SecretsManager, region)
     }
 
     /// The RDS client for `region`.
     pub fn rds(&self, region: &str) -> Rds {
-        let mut cache = self.inner.rds.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        cache
-            .entry(region.to_string())
-            .or_insert_with(|| {
-                let layers = self.layers("rds", region);
-                let mut conf = aws_sdk_rds::config::Builder::from(&self.inner.base)
-                    .region(layers.region)
-                    .interceptor(layers.interceptor);
-                if let Some(transport) = layers.transport {
-                    conf = conf.http_client(transport);
-                }
-                Rds::new(aws_sdk_rds::Client::from_conf(conf.build()))
-            })
-            .clone()
+        regional_client!(self, rds, "rds", aws_sdk_rds, Rds, region)
     }
 
     /// The EC2 client for `region`.
     pub fn ec2(&self, region: &str) -> Ec2 {
-        let mut cache = self.inner.ec2.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        cache
-            .entry(region.to_string())
-            .or_insert_with(|| {
-                let layers = self.layers("ec2", region);
-                let mut conf = aws_sdk_ec2::config::Builder::from(&self.inner.base)
-                    .region(layers.region)
-                    .interceptor(layers.interceptor);
-                if let Some(transport) = layers.transport {
-                    conf = conf.http_client(transport);
-                }
-                Ec2::new(aws_sdk_ec2::Client::from_conf(conf.build()))
-            })
-            .clone()
+        regional_client!(self, ec2, "ec2", aws_sdk_ec2, Ec2, region)
     }
 }
 
