@@ -50,6 +50,12 @@ impl ObjectIdentity {
         tags.get(TAG_CLUSTER) == Some(&self.cluster_id) && tags.get(TAG_OWNER) == Some(&self.owner())
     }
 
+    /// The first eight letters and digits of the uid, lowercase: tells this object apart from an
+    /// earlier one of the same name (e.g. in the name of a final snapshot, which outlives both).
+    pub fn short_uid(&self) -> String {
+        self.uid.chars().filter(char::is_ascii_alphanumeric).take(8).collect::<String>().to_lowercase()
+    }
+
     /// A physical name for one of this object's AWS resources: lowercase letters, digits and
     /// hyphens, at most `max_len` characters, unique per `(cluster, namespace, name, purpose)`.
     /// `purpose` distinguishes several resources of one object ("" for the main one).
@@ -125,6 +131,13 @@ mod tests {
         let b = id("a", "b-c").physical_name("", 63);
         assert_ne!(a, b);
         assert_ne!(id("a", "b").physical_name("x", 63), id("a", "b").physical_name("y", 63));
+    }
+
+    #[test]
+    fn short_uids_tell_incarnations_apart() {
+        let mut a = id("ns", "db");
+        a.uid = "3F1C9E2A-77b1-4c1e".into();
+        assert_eq!(a.short_uid(), "3f1c9e2a");
     }
 
     #[test]

@@ -46,7 +46,6 @@ pub fn desired(spec: &CacheSpec, id: &ObjectIdentity, default_region: &str) -> D
     let engine = spec.engine.as_str();
     let family = family(engine, &spec.version);
     let replication_group = letter_first(id.physical_name("", REPLICATION_GROUP_MAX - 2));
-    let uid: String = id.uid.chars().filter(char::is_ascii_alphanumeric).take(8).collect::<String>().to_lowercase();
     DesiredCache {
         region: spec.region.clone().unwrap_or_else(|| default_region.to_string()),
         tags: id.tags(&spec.tags),
@@ -66,7 +65,7 @@ pub fn desired(spec: &CacheSpec, id: &ObjectIdentity, default_region: &str) -> D
             .then(|| format!("stackwright/{}/{}/{}/auth-token", id.cluster_id, id.namespace, id.name)),
         snapshot_retention_days: spec.snapshot_retention_days,
         deletion_policy: spec.deletion_policy,
-        final_snapshot: format!("{replication_group}-final-{uid}"),
+        final_snapshot: format!("{replication_group}-final-{}", id.short_uid()),
         connection_secret: format!("{}-connection", id.name),
         replication_group,
     }

@@ -93,7 +93,7 @@ pub fn desired(spec: &DatabaseSpec, id: &ObjectIdentity, default_region: &str) -
         },
         apply_immediately: !spec.apply_during_maintenance_window,
         deletion_policy: spec.deletion_policy,
-        final_snapshot: final_snapshot_name(&identifier, &id.uid),
+        final_snapshot: format!("{identifier}-final-{}", id.short_uid()),
         connection_secret: format!("{}-connection", id.name),
         identifier,
     }
@@ -142,12 +142,6 @@ fn log_export(l: LogExport) -> &'static str {
 fn rds_name(id: &ObjectIdentity, purpose: &str) -> String {
     let name = id.physical_name(purpose, RDS_NAME_MAX - 2);
     if name.starts_with(|c: char| c.is_ascii_lowercase()) { name } else { format!("d-{name}") }
-}
-
-/// `<identifier>-final-<first 8 of the uid>`, cut to fit RDS's 255 characters for snapshots.
-fn final_snapshot_name(identifier: &str, uid: &str) -> String {
-    let uid: String = uid.chars().filter(char::is_ascii_alphanumeric).take(8).collect::<String>().to_lowercase();
-    format!("{identifier}-final-{uid}")
 }
 
 #[cfg(test)]
