@@ -50,6 +50,14 @@ impl ObjectIdentity {
         tags.get(TAG_CLUSTER) == Some(&self.cluster_id) && tags.get(TAG_OWNER) == Some(&self.owner())
     }
 
+    /// [`physical_name`](Self::physical_name) for AWS names that must start with a letter (RDS
+    /// identifiers, ElastiCache replication groups): when the name would start with a digit (a
+    /// cluster id such as `42`), `<prefix>-` goes in front, within `max_len`.
+    pub fn physical_name_letter_first(&self, purpose: &str, max_len: usize, prefix: char) -> String {
+        let name = self.physical_name(purpose, max_len.saturating_sub(2));
+        if name.starts_with(|c: char| c.is_ascii_lowercase()) { name } else { format!("{prefix}-{name}") }
+    }
+
     /// The first eight letters and digits of the uid, lowercase: tells this object apart from an
     /// earlier one of the same name (e.g. in the name of a final snapshot, which outlives both).
     pub fn short_uid(&self) -> String {
@@ -131,6 +139,15 @@ mod tests {
         let b = id("a", "b-c").physical_name("", 63);
         assert_ne!(a, b);
         assert_ne!(id("a", "b").physical_name("x", 63), id("a", "b").physical_name("y", 63));
+    }
+
+    #[test]
+    fn letter_first_names_fit_and_start_with_a_letter() {
+        let mut digits = id("ns", "db");
+        digits.cluster_id = "42".into();
+        let name = digits.physical_name_letter_first("", 40, 'd');
+        assert!(name.starts_with("d-42-ns-db-") && name.len() <= 40, "{name}");
+        assert_eq!(id("ns", "db").physical_name_letter_first("", 40, 'd'), id("ns", "db").physical_name("", 38));
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub struct DesiredCache {
 pub fn desired(spec: &CacheSpec, id: &ObjectIdentity, default_region: &str) -> DesiredCache {
     let engine = spec.engine.as_str();
     let family = family(engine, &spec.version);
-    let replication_group = letter_first(id.physical_name("", REPLICATION_GROUP_MAX - 2));
+    let replication_group = id.physical_name_letter_first("", REPLICATION_GROUP_MAX, 'c');
     DesiredCache {
         region: spec.region.clone().unwrap_or_else(|| default_region.to_string()),
         tags: id.tags(&spec.tags),
@@ -69,10 +69,6 @@ pub fn desired(spec: &CacheSpec, id: &ObjectIdentity, default_region: &str) -> D
         connection_secret: format!("{}-connection", id.name),
         replication_group,
     }
-}
-
-fn letter_first(name: String) -> String {
-    if name.starts_with(|c: char| c.is_ascii_lowercase()) { name } else { format!("c-{name}") }
 }
 
 #[cfg(test)]

@@ -137,11 +137,9 @@ fn log_export(l: LogExport) -> &'static str {
     }
 }
 
-/// A physical name that RDS accepts: `physical_name` gives lowercase letters, digits and single
-/// hyphens; RDS also wants a letter first.
+/// A physical name that RDS accepts: a letter first, at most 63 characters.
 fn rds_name(id: &ObjectIdentity, purpose: &str) -> String {
-    let name = id.physical_name(purpose, RDS_NAME_MAX - 2);
-    if name.starts_with(|c: char| c.is_ascii_lowercase()) { name } else { format!("d-{name}") }
+    id.physical_name_letter_first(purpose, RDS_NAME_MAX, 'd')
 }
 
 #[cfg(test)]
