@@ -419,11 +419,19 @@ async fn subnet_groups_round_trip() {
     assert_eq!(group.name, name);
     assert_eq!(group.vpc_id, vpc);
     assert_eq!(sorted(group.subnet_ids), sorted(subnets.clone()));
-    assert_eq!(group.tags, owned);
+    assert_eq!(group.tags.as_ref(), Some(&owned));
     assert!(group.arn.ends_with(&format!(":subgrp:{name}")), "{}", group.arn);
 
     rds.add_tags(&group.arn, &tags(&[("team", "data")])).await.unwrap();
     assert_eq!(rds.tags(&group.arn).await.unwrap().get("team").map(String::as_str), Some("data"));
+
+    // The bulk listing holds it too, without tags (DescribeDBSubnetGroups carries none).
+    let listed = rds.subnet_groups().await.unwrap();
+    let found = listed.iter().find(|g| g.name == name).expect("listed");
+    assert_eq!(
+        (found.arn.as_str(), found.vpc_id.as_str(), found.tags.as_ref()),
+        (group.arn.as_str(), vpc.as_str(), None)
+    );
 
     rds.delete_subnet_group(&name).await.unwrap();
     assert_eq!(rds.subnet_group(&name).await.unwrap(), None);
@@ -460,7 +468,7 @@ async fn a_subnet_group_is_created_once_and_its_subnets_change() {
     rds.modify_subnet_group(&name, &changed).await.unwrap();
     let group = rds.subnet_group(&name).await.unwrap().unwrap();
     assert_eq!(sorted(group.subnet_ids), sorted(changed));
-    assert_eq!(group.tags, owned);
+    assert_eq!(group.tags.as_ref(), Some(&owned));
     rds.delete_subnet_group(&name).await.unwrap();
 }
 
@@ -495,7 +503,13 @@ async fn parameter_groups_round_trip() {
     let group = rds.parameter_group(&name).await.unwrap().unwrap();
     assert_eq!((group.name.as_str(), group.family.as_str()), (name.as_str(), "postgres15"));
     assert_eq!(group.description, "Stackwright database ns/db");
-    assert_eq!(group.tags, owned);
+    assert_eq!(group.tags.as_ref(), Some(&owned));
+    let listed = rds.parameter_groups().await.unwrap();
+    let found = listed.iter().find(|g| g.name == name).expect("listed");
+    assert_eq!(
+        (found.family.as_str(), found.arn.as_str(), found.tags.as_ref()),
+        ("postgres15", group.arn.as_str(), None)
+    );
 
     let err = rds.create_parameter_group(&name, &family, "again", &owned).await.unwrap_err();
     assert_eq!(

@@ -23,6 +23,12 @@ use crate::common::CommonStatus;
     printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
     printcolumn(name = "Status", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].reason"),
     printcolumn(name = "Bucket", type_ = "string", json_path = ".status.bucketName"),
+    printcolumn(
+        name = "Cost",
+        type_ = "string",
+        json_path = ".status.estimatedMonthlyCostUSD",
+        description = "Estimated fixed monthly cost in USD, from the built-in price table"
+    ),
     printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
 )]
 #[serde(rename_all = "camelCase")]

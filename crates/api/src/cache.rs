@@ -24,6 +24,12 @@ use crate::network::{Endpoint, NetworkRef, REGION_PATTERN};
     printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
     printcolumn(name = "Status", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].reason"),
     printcolumn(name = "Endpoint", type_ = "string", json_path = ".status.primaryEndpoint.address"),
+    printcolumn(
+        name = "Cost",
+        type_ = "string",
+        json_path = ".status.estimatedMonthlyCostUSD",
+        description = "Estimated fixed monthly cost in USD, from the built-in price table"
+    ),
     printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
 )]
 #[serde(rename_all = "camelCase")]

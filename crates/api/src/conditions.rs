@@ -34,6 +34,8 @@ pub mod reason {
     pub const QUOTA_EXCEEDED: &str = "QuotaExceeded";
     pub const DEPLOYMENT_FAILED: &str = "DeploymentFailed";
     pub const BUCKET_NOT_EMPTY: &str = "BucketNotEmpty";
+    /// Deletion refused because the object asks for deletion protection.
+    pub const DELETION_PROTECTED: &str = "DeletionProtected";
 }
 
 /// Where a reconcile ended up.

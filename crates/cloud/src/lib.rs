@@ -17,4 +17,4 @@ pub use calls::{CallOutcome, CallRecorder};
 pub use config::{AwsSettings, Cloud};
 pub use error::{CloudError, ErrorCategory};
 pub use faults::FaultPlan;
-pub use transport::{Rate, RateLimits, in_background};
+pub use transport::{Rate, RateLimits, in_background, is_background};

@@ -181,7 +181,8 @@ pub struct DbSubnetGroup {
     pub arn: String,
     pub vpc_id: String,
     pub subnet_ids: Vec<String>,
-    pub tags: BTreeMap<String, String>,
+    /// `None` when read in bulk: DescribeDBSubnetGroups carries no tags.
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -191,7 +192,8 @@ pub struct DbParameterGroup {
     /// e.g. `postgres15`.
     pub family: String,
     pub description: String,
-    pub tags: BTreeMap<String, String>,
+    /// `None` when read in bulk: DescribeDBParameterGroups carries no tags.
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 /// The major version of an engine version, as RDS counts majors: PostgreSQL from 10 on by its
@@ -447,21 +449,42 @@ impl Rds {
     /// A DB subnet group with its tags (two calls: DescribeDBSubnetGroups carries no tags), `None`
     /// if there is none of this name.
     pub async fn subnet_group(&self, name: &str) -> Result<Option<DbSubnetGroup>, CloudError> {
-        let out =
-            call!("DescribeDBSubnetGroups", self.client.describe_db_subnet_groups().db_subnet_group_name(name).send())
-                .optional()?;
-        let Some(group) = out.and_then(|o| o.db_subnet_groups.unwrap_or_default().into_iter().next()) else {
+        let Some(mut group) = self.describe_subnet_groups(Some(name)).await?.into_iter().next() else {
             return Ok(None);
         };
-        let arn = group.db_subnet_group_arn.unwrap_or_default();
-        let tags = self.tags(&arn).await?;
-        Ok(Some(DbSubnetGroup {
-            name: group.db_subnet_group_name.unwrap_or_default(),
-            vpc_id: group.vpc_id.unwrap_or_default(),
-            subnet_ids: group.subnets.unwrap_or_default().into_iter().filter_map(|s| s.subnet_identifier).collect(),
-            arn,
-            tags,
-        }))
+        group.tags = Some(self.tags(&group.arn).await?);
+        Ok(Some(group))
+    }
+
+    /// Every DB subnet group of the account in this region, a page of 100 per call, without
+    /// their tags: one listing serves every Database of a sweep.
+    pub async fn subnet_groups(&self) -> Result<Vec<DbSubnetGroup>, CloudError> {
+        self.describe_subnet_groups(None).await
+    }
+
+    async fn describe_subnet_groups(&self, name: Option<&str>) -> Result<Vec<DbSubnetGroup>, CloudError> {
+        let mut out = Vec::new();
+        let mut marker = None;
+        loop {
+            let req = self
+                .client
+                .describe_db_subnet_groups()
+                .set_db_subnet_group_name(name.map(str::to_string))
+                .max_records(PAGE)
+                .set_marker(marker);
+            let Some(page) = call!("DescribeDBSubnetGroups", req.send()).optional()? else { return Ok(out) };
+            out.extend(page.db_subnet_groups.unwrap_or_default().into_iter().map(|g| DbSubnetGroup {
+                name: g.db_subnet_group_name.unwrap_or_default(),
+                arn: g.db_subnet_group_arn.unwrap_or_default(),
+                vpc_id: g.vpc_id.unwrap_or_default(),
+                subnet_ids: g.subnets.unwrap_or_default().into_iter().filter_map(|s| s.subnet_identifier).collect(),
+                tags: None,
+            }));
+            match page.marker {
+                Some(next) if !next.is_empty() => marker = Some(next),
+                _ => return Ok(out),
+            }
+        }
     }
 
     /// Creates a DB subnet group with its tags. RDS wants subnets in at least two availability
@@ -498,23 +521,42 @@ impl Rds {
     /// A DB parameter group with its tags (two calls: DescribeDBParameterGroups carries no tags),
     /// `None` if there is none of this name.
     pub async fn parameter_group(&self, name: &str) -> Result<Option<DbParameterGroup>, CloudError> {
-        let out = call!(
-            "DescribeDBParameterGroups",
-            self.client.describe_db_parameter_groups().db_parameter_group_name(name).send()
-        )
-        .optional()?;
-        let Some(group) = out.and_then(|o| o.db_parameter_groups.unwrap_or_default().into_iter().next()) else {
+        let Some(mut group) = self.describe_parameter_groups(Some(name)).await?.into_iter().next() else {
             return Ok(None);
         };
-        let arn = group.db_parameter_group_arn.unwrap_or_default();
-        let tags = self.tags(&arn).await?;
-        Ok(Some(DbParameterGroup {
-            name: group.db_parameter_group_name.unwrap_or_default(),
-            family: group.db_parameter_group_family.unwrap_or_default(),
-            description: group.description.unwrap_or_default(),
-            arn,
-            tags,
-        }))
+        group.tags = Some(self.tags(&group.arn).await?);
+        Ok(Some(group))
+    }
+
+    /// Every DB parameter group of the account in this region (RDS's default groups included), a
+    /// page of 100 per call, without their tags: one listing serves every Database of a sweep.
+    pub async fn parameter_groups(&self) -> Result<Vec<DbParameterGroup>, CloudError> {
+        self.describe_parameter_groups(None).await
+    }
+
+    async fn describe_parameter_groups(&self, name: Option<&str>) -> Result<Vec<DbParameterGroup>, CloudError> {
+        let mut out = Vec::new();
+        let mut marker = None;
+        loop {
+            let req = self
+                .client
+                .describe_db_parameter_groups()
+                .set_db_parameter_group_name(name.map(str::to_string))
+                .max_records(PAGE)
+                .set_marker(marker);
+            let Some(page) = call!("DescribeDBParameterGroups", req.send()).optional()? else { return Ok(out) };
+            out.extend(page.db_parameter_groups.unwrap_or_default().into_iter().map(|g| DbParameterGroup {
+                name: g.db_parameter_group_name.unwrap_or_default(),
+                arn: g.db_parameter_group_arn.unwrap_or_default(),
+                family: g.db_parameter_group_family.unwrap_or_default(),
+                description: g.description.unwrap_or_default(),
+                tags: None,
+            }));
+            match page.marker {
+                Some(next) if !next.is_empty() => marker = Some(next),
+                _ => return Ok(out),
+            }
+        }
     }
 
     /// The parameters set by the user in a DB parameter group (not the engine defaults), by name.

@@ -117,8 +117,8 @@ pub async fn in_background<F: std::future::Future>(work: F) -> F::Output {
     BACKGROUND.scope(true, work).await
 }
 
-/// Whether the current task runs background work.
-fn is_background() -> bool {
+/// Whether the current task runs background work (a resync).
+pub fn is_background() -> bool {
     BACKGROUND.try_with(|b| *b).unwrap_or(false)
 }
 

@@ -9,12 +9,13 @@ use kube::Client;
 use kube::core::error_boundary::DeserializeGuard;
 use kube::runtime::events::Recorder;
 use kube::runtime::reflector::Store;
-use stackwright_api::Bucket;
 use stackwright_api::naming::ObjectIdentity;
+use stackwright_api::{AppStack, Bucket, Cache, Database};
 use stackwright_cloud::Cloud;
 
 use crate::metrics::Metrics;
 use crate::schedule::{Gate, Memory};
+use crate::sweep::Listings;
 
 /// Settings that shape reconciles.
 #[derive(Clone, Debug)]
@@ -29,11 +30,20 @@ pub struct Settings {
 #[derive(Default)]
 pub struct Stores {
     pub buckets: std::sync::OnceLock<Store<DeserializeGuard<Bucket>>>,
+    pub databases: std::sync::OnceLock<Store<DeserializeGuard<Database>>>,
+    pub caches: std::sync::OnceLock<Store<DeserializeGuard<Cache>>>,
+    /// The AppStacks, which Databases and Caches read for their network and who may connect.
+    pub stacks: std::sync::OnceLock<Store<DeserializeGuard<AppStack>>>,
 }
 
 impl std::fmt::Debug for Stores {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stores").field("buckets", &self.buckets.get().map(|s| s.len())).finish()
+        f.debug_struct("Stores")
+            .field("buckets", &self.buckets.get().map(|s| s.len()))
+            .field("databases", &self.databases.get().map(|s| s.len()))
+            .field("caches", &self.caches.get().map(|s| s.len()))
+            .field("stacks", &self.stacks.get().map(|s| s.len()))
+            .finish()
     }
 }
 
@@ -49,6 +59,8 @@ pub struct Context {
     pub memory: Memory,
     /// The reflector stores of the kinds' watches, set once each watch starts.
     pub stores: Stores,
+    /// AWS listings shared by the resyncs of a sweep.
+    pub listings: Listings,
     failures: Mutex<HashMap<String, u32>>,
 }
 
@@ -70,6 +82,7 @@ impl Context {
         Context {
             client,
             cloud,
+            listings: Listings::new(settings.resync_interval),
             settings,
             metrics,
             recorder,
@@ -101,6 +114,24 @@ impl Context {
         let base = Duration::from_secs(1u64 << (*n).min(8)).min(Duration::from_secs(300));
         let jitter = rand::random_range(0.8..1.2);
         base.mul_f64(jitter)
+    }
+
+    /// The AppStacks of `namespace` that can be read, once the AppStack watch has listed them all
+    /// (before that, a stack that exists could be taken for missing).
+    pub async fn stacks_in(&self, namespace: &str) -> crate::error::Result<Vec<AppStack>> {
+        let not_ready = || crate::error::Error::NotReady("the AppStack watch has not listed the stacks yet".into());
+        let store = self.stores.stacks.get().ok_or_else(not_ready)?;
+        match tokio::time::timeout(Duration::from_secs(10), store.wait_until_ready()).await {
+            Ok(Ok(())) => {}
+            _ => return Err(not_ready()),
+        }
+        Ok(store
+            .state()
+            .iter()
+            .filter_map(|s| s.0.as_ref().ok())
+            .filter(|s| s.metadata.namespace.as_deref() == Some(namespace))
+            .cloned()
+            .collect())
     }
 
     /// Forgets an object's failures after a successful reconcile.

@@ -155,8 +155,10 @@ pub async fn reconcile<K: Kind>(guard: Arc<DeserializeGuard<K>>, ctx: Arc<Contex
         Class::Urgent => work.await,
     }
     .map_err(|e| Error::Finalizer(Box::new(e)));
-    ctx.metrics.reconciled(kind_label::<K>(), started.elapsed(), result.as_ref().err().map(Error::category));
-    if result.is_ok() {
+    // Cleanup waiting for AWS is progress, not a failure.
+    let failed = result.as_ref().err().filter(|e| !e.is_cleanup_in_progress());
+    ctx.metrics.reconciled(kind_label::<K>(), started.elapsed(), failed.map(Error::category));
+    if failed.is_none() {
         ctx.reset_backoff(obj);
     } else {
         // Retried after the backoff as resync work: not deferred like an object first seen
@@ -168,6 +170,11 @@ pub async fn reconcile<K: Kind>(guard: Arc<DeserializeGuard<K>>, ctx: Arc<Contex
 
 /// What the controller does after a failed reconcile: back off per object (2 s doubling to 5 min).
 pub fn error_policy<K: Kind>(guard: Arc<DeserializeGuard<K>>, error: &Error, ctx: Arc<Context>) -> Action {
+    if error.is_cleanup_in_progress() {
+        // Not a failure: AWS is deleting; poll without growing the backoff.
+        tracing::debug!(object = %object_key(guard.as_ref()), %error, "cleanup in progress");
+        return Action::requeue(POLL);
+    }
     let wait = ctx.next_backoff(guard.as_ref());
     tracing::warn!(
         object = %object_key(guard.as_ref()),

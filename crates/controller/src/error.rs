@@ -16,6 +16,13 @@ pub enum Error {
     /// that the finalizer stays: returning Ok from cleanup would release the object.
     #[error("cleanup waits: {0}")]
     CleanupBlocked(String),
+    /// Cleanup is under way in AWS (a DB instance deleting, a security group still in use): look
+    /// again soon, without backing off. An error for the same reason as `CleanupBlocked`.
+    #[error("cleanup in progress: {0}")]
+    CleanupInProgress(String),
+    /// Something the reconcile reads is not available yet (a watch still listing).
+    #[error("not ready: {0}")]
+    NotReady(String),
 }
 
 impl Error {
@@ -32,6 +39,19 @@ impl Error {
             },
             Error::Serialization(_) => "serialization",
             Error::CleanupBlocked(_) => "cleanup_blocked",
+            Error::CleanupInProgress(_) => "cleanup_in_progress",
+            Error::NotReady(_) => "not_ready",
+        }
+    }
+
+    /// Whether this is cleanup waiting for AWS, not a failure.
+    pub fn is_cleanup_in_progress(&self) -> bool {
+        match self {
+            Error::CleanupInProgress(_) => true,
+            Error::Finalizer(inner) => {
+                matches!(inner.as_ref(), kube::runtime::finalizer::Error::CleanupFailed(e) if e.is_cleanup_in_progress())
+            }
+            _ => false,
         }
     }
 }

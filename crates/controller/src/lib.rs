@@ -5,6 +5,7 @@
 
 pub mod bucket;
 pub mod cache;
+pub mod connection;
 pub mod context;
 pub mod cost;
 pub mod database;
@@ -15,7 +16,9 @@ pub mod leader;
 pub mod metrics;
 pub mod placement;
 pub mod schedule;
+pub mod stacks;
 pub mod status;
+pub mod sweep;
 pub mod telemetry;
 
 use std::net::SocketAddr;
@@ -29,7 +32,7 @@ use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::{self, ObjectRef};
 use kube::runtime::{Controller, WatchStreamExt, controller, watcher};
 use kube::{Api, Client, Resource};
-use stackwright_api::Bucket;
+use stackwright_api::{AppStack, Bucket, Database};
 use stackwright_cloud::{AwsSettings, Cloud, FaultPlan, RateLimits};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -257,20 +260,42 @@ fn scoped<K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceSc
 
 /// Every kind's controller, until shutdown.
 async fn run_controllers(ctx: Arc<Context>, config: Config, client: Client, shutdown: CancellationToken) {
-    let buckets = controller_for::<Bucket>(&ctx, scoped(&client, &config), &shutdown, |store| {
-        if ctx.stores.buckets.set(store).is_err() {
-            tracing::warn!("the Bucket store was set twice");
+    // The AppStack watch feeds the store Databases and Caches read, and wakes them.
+    let (stacks, stacks_writer) = reflector::store();
+    if ctx.stores.stacks.set(stacks).is_err() {
+        tracing::warn!("the AppStack store was set twice");
+    }
+    let (wake_databases, databases_woken) = futures::channel::mpsc::unbounded();
+    let (wake_caches, _caches_woken) = futures::channel::mpsc::unbounded();
+    let wakers = stacks::Wakers { databases: wake_databases, caches: wake_caches };
+    let stack_watch =
+        stacks::run(scoped::<DeserializeGuard<AppStack>>(&client, &config), stacks_writer, ctx.clone(), wakers);
+
+    let buckets =
+        controller_for::<Bucket>(&ctx, scoped(&client, &config), futures::stream::empty(), &shutdown, |store| {
+            if ctx.stores.buckets.set(store).is_err() {
+                tracing::warn!("the Bucket store was set twice");
+            }
+        });
+    let databases = controller_for::<Database>(&ctx, scoped(&client, &config), databases_woken, &shutdown, |store| {
+        if ctx.stores.databases.set(store).is_err() {
+            tracing::warn!("the Database store was set twice");
         }
     });
-    buckets.await;
+    tokio::select! {
+        () = async { tokio::join!(buckets, databases); } => {}
+        () = stack_watch => tracing::warn!("the AppStack watch ended"),
+    }
 }
 
 /// The controller of one kind: a guarded watch (an object that cannot be deserialized is
-/// reported by the driver, not allowed to stop the watch), filtered to meaningful changes,
-/// reconciled by the shared driver with unbounded concurrency (the context's gate limits it).
+/// reported by the driver, not allowed to stop the watch), filtered to meaningful changes, plus
+/// the objects `woken` names (a dependency changed), reconciled by the shared driver with
+/// unbounded concurrency (the context's gate limits it).
 fn controller_for<K: Kind>(
     ctx: &Arc<Context>,
     guarded: Api<DeserializeGuard<K>>,
+    woken: impl futures::Stream<Item = ObjectRef<DeserializeGuard<K>>> + Send + 'static,
     shutdown: &CancellationToken,
     keep_store: impl FnOnce(reflector::Store<DeserializeGuard<K>>),
 ) -> impl std::future::Future<Output = ()> + Send + 'static {
@@ -282,6 +307,7 @@ fn controller_for<K: Kind>(
         .applied_objects()
         .predicate_filter(|obj: &DeserializeGuard<K>| Some(driver::fingerprint(obj.meta())), Default::default());
     Controller::for_stream(stream, reader)
+        .reconcile_on(woken)
         .with_config(controller::Config::default().concurrency(0))
         .graceful_shutdown_on(shutdown.clone().cancelled_owned())
         .run(driver::reconcile::<K>, driver::error_policy::<K>, ctx.clone())

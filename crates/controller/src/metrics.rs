@@ -142,6 +142,7 @@ pub struct Metrics {
     pub reconcile_errors: Family<ErrorLabels, Counter>,
     pub reconcile_duration: Family<KindLabels, Histogram>,
     pub status_writes: Family<KindLabels, Counter>,
+    pub secret_writes: Family<KindLabels, Counter>,
     pub aws_calls: Family<AwsCallLabels, Counter>,
 }
 
@@ -154,6 +155,7 @@ impl Default for Metrics {
             Histogram::new([0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0])
         });
         let status_writes = Family::<KindLabels, Counter>::default();
+        let secret_writes = Family::<KindLabels, Counter>::default();
         let aws_calls = Family::<AwsCallLabels, Counter>::default();
         registry.register("reconciles", "Reconciles run, by kind", reconciles.clone());
         registry.register(
@@ -163,6 +165,11 @@ impl Default for Metrics {
         );
         registry.register("reconcile_duration_seconds", "Reconcile duration, by kind", reconcile_duration.clone());
         registry.register("status_writes", "Status updates written to the API server, by kind", status_writes.clone());
+        registry.register(
+            "secret_writes",
+            "Connection Secrets applied to the API server, by the kind that owns them",
+            secret_writes.clone(),
+        );
         registry.register("aws_calls", "AWS API call attempts, by service, operation and outcome", aws_calls.clone());
         let objects = ObjectCensus::default();
         registry.register(
@@ -200,6 +207,7 @@ impl Default for Metrics {
             reconcile_errors,
             reconcile_duration,
             status_writes,
+            secret_writes,
             aws_calls,
         }
     }
@@ -216,6 +224,10 @@ impl Metrics {
 
     pub fn status_written(&self, kind: &'static str) {
         self.status_writes.get_or_create(&KindLabels { kind }).inc();
+    }
+
+    pub fn secret_written(&self, kind: &'static str) {
+        self.secret_writes.get_or_create(&KindLabels { kind }).inc();
     }
 
     /// The text exposition format.

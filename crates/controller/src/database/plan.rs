@@ -100,7 +100,7 @@ pub fn plan(
             created = true;
         }
         Some(sg) => {
-            tag_if_drifted(&mut supporting, want, Resource::SecurityGroup, &sg.id, &sg.tags);
+            tag_if_drifted(&mut supporting, want, Resource::SecurityGroup, &sg.id, Some(&sg.tags));
             let wanted: BTreeSet<IngressRule> =
                 admitted.iter().map(|g| IngressRule::tcp_from_group(want.port, g, None)).collect();
             let have: BTreeSet<IngressRule> = sg.ingress.iter().map(IngressRule::admits).collect();
@@ -134,7 +134,7 @@ pub fn plan(
             };
         }
         Some(g) => {
-            tag_if_drifted(&mut supporting, want, Resource::SubnetGroup, &g.arn, &g.tags);
+            tag_if_drifted(&mut supporting, want, Resource::SubnetGroup, &g.arn, g.tags.as_ref());
             let have: BTreeSet<&String> = g.subnet_ids.iter().collect();
             let wanted: BTreeSet<&String> = subnet_ids.iter().collect();
             if have != wanted {
@@ -151,7 +151,7 @@ pub fn plan(
             created = true;
         }
         Some(g) => {
-            tag_if_drifted(&mut supporting, want, Resource::ParameterGroup, &g.arn, &g.tags);
+            tag_if_drifted(&mut supporting, want, Resource::ParameterGroup, &g.arn, g.tags.as_ref());
             let set: BTreeMap<String, String> = want
                 .parameters
                 .iter()
@@ -177,7 +177,7 @@ pub fn plan(
         // A supporting resource vanished under a running instance: recreate it first.
         return Plan::Write(supporting);
     }
-    tag_if_drifted(&mut supporting, want, Resource::Instance, &instance.arn, &instance.tags);
+    tag_if_drifted(&mut supporting, want, Resource::Instance, &instance.arn, Some(&instance.tags));
     if instance.status != "available" {
         // Never modify what AWS is still working on; what can change around it, does.
         return if supporting.is_empty() {
@@ -212,8 +212,10 @@ fn tag_if_drifted(
     want: &DesiredDatabase,
     resource: Resource,
     arn_or_id: &str,
-    tags: &BTreeMap<String, String>,
+    tags: Option<&BTreeMap<String, String>>,
 ) {
+    // Tags not read (a bulk listing of the resync) were checked when the object last changed.
+    let Some(tags) = tags else { return };
     if want.tags.iter().any(|(k, v)| tags.get(k) != Some(v)) {
         steps.push(Step::Tag { resource, arn_or_id: arn_or_id.to_string() });
     }
@@ -225,12 +227,14 @@ fn conflicts(observed: &Observed, id: &ObjectIdentity, adopt: bool) -> Option<Pl
         return None;
     }
     let found = [
-        observed.security_group.as_ref().map(|g| (Resource::SecurityGroup, &g.name, &g.tags)),
-        observed.subnet_group.as_ref().map(|g| (Resource::SubnetGroup, &g.name, &g.tags)),
-        observed.parameter_group.as_ref().map(|g| (Resource::ParameterGroup, &g.name, &g.tags)),
-        observed.instance.as_ref().map(|i| (Resource::Instance, &i.identifier, &i.tags)),
+        observed.security_group.as_ref().map(|g| (Resource::SecurityGroup, &g.name, Some(&g.tags))),
+        observed.subnet_group.as_ref().map(|g| (Resource::SubnetGroup, &g.name, g.tags.as_ref())),
+        observed.parameter_group.as_ref().map(|g| (Resource::ParameterGroup, &g.name, g.tags.as_ref())),
+        observed.instance.as_ref().map(|i| (Resource::Instance, &i.identifier, Some(&i.tags))),
     ];
-    let (resource, name, _) = found.into_iter().flatten().find(|(_, _, tags)| !id.owns(tags))?;
+    // Tags not read (a bulk listing) cannot show a conflict; they were read when the group was
+    // first found, since every object's first look reads each resource on its own.
+    let (resource, name, _) = found.into_iter().flatten().find(|(_, _, tags)| tags.is_some_and(|t| !id.owns(t)))?;
     Some(Plan::Blocked {
         reason: reason::NAME_CONFLICT,
         message: format!(
@@ -434,14 +438,14 @@ mod tests {
                 arn: "arn:sng".into(),
                 vpc_id: VPC.into(),
                 subnet_ids: subnets(),
-                tags: d.tags.clone(),
+                tags: Some(d.tags.clone()),
             }),
             parameter_group: Some(DbParameterGroup {
                 name: d.parameter_group.clone(),
                 arn: "arn:pg".into(),
                 family: d.family.clone(),
                 description: String::new(),
-                tags: d.tags.clone(),
+                tags: Some(d.tags.clone()),
             }),
             parameters: d.parameters.clone(),
             instance: Some(DbInstance {
@@ -599,7 +603,7 @@ mod tests {
     fn someone_elses_resources_are_a_conflict_unless_adopted() {
         let d = want(SPEC);
         let mut o = matching(&d);
-        o.subnet_group.as_mut().expect("sng").tags = BTreeMap::new();
+        o.subnet_group.as_mut().expect("sng").tags = Some(BTreeMap::new());
         let Plan::Blocked { reason, message } = run(&d, &o) else { panic!("blocked") };
         assert_eq!(reason, "NameConflict");
         assert!(message.contains("rds:DBSubnetGroup"), "{message}");
@@ -608,6 +612,15 @@ mod tests {
             adopted,
             Plan::Write(vec![Step::Tag { resource: Resource::SubnetGroup, arn_or_id: "arn:sng".into() }])
         );
+    }
+
+    #[test]
+    fn groups_listed_without_tags_are_neither_conflicts_nor_retagged() {
+        let d = want(SPEC);
+        let mut o = matching(&d);
+        o.subnet_group.as_mut().expect("sng").tags = None;
+        o.parameter_group.as_mut().expect("pg").tags = None;
+        assert!(matches!(run(&d, &o), Plan::InSync { .. }));
     }
 
     #[test]
