@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod placement;
 pub mod schedule;
 pub mod status;
+pub mod supporting;
 pub mod telemetry;
 
 use std::net::SocketAddr;
