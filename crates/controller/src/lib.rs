@@ -18,6 +18,7 @@ pub mod placement;
 pub mod schedule;
 pub mod stacks;
 pub mod status;
+pub mod supporting;
 pub mod sweep;
 pub mod telemetry;
 

@@ -1,11 +1,13 @@
 //! What a Database or Cache depends on, read from the AppStacks of its namespace (pure, no AWS):
-//! where it is placed (`network`) and which task security groups may connect to it (the stacks
-//! that bind to it). Both kinds share these rules; each is the only writer of its own security
-//! group, so these answers are all it needs from the stacks.
+//! where it is placed (`network`), what its status says while that is not known, and which task
+//! security groups may connect to it (the stacks that bind to it). Both kinds share these rules;
+//! each is the only writer of its own security group, so these answers are all it needs from the
+//! stacks.
 
 use std::collections::BTreeSet;
 
 use stackwright_api::AppStack;
+use stackwright_api::conditions::{Outcome, reason};
 use stackwright_api::network::NetworkRef;
 
 /// Where the resources go, or why that is not known yet.
@@ -35,6 +37,23 @@ pub fn placement(network: &NetworkRef, stack: Option<&AppStack>) -> Placement {
             Placement::In { vpc_id: n.vpc_id.clone().unwrap_or_default(), subnet_ids: n.data_subnet_ids.clone() }
         }
         _ => Placement::Waiting { stack: name.clone() },
+    }
+}
+
+/// The verdict when the placement is not known: no AWS is touched until it is.
+pub fn before_placement(placement: &Placement) -> Option<Outcome> {
+    match placement {
+        Placement::In { .. } => None,
+        Placement::Waiting { stack } => Some(Outcome::progressing(
+            reason::WAITING_FOR_DEPENDENCY,
+            format!("waiting for AppStack {stack} to report its network (network.appStack)"),
+        )),
+        Placement::Missing { stack } => Some(Outcome::stalled(
+            reason::DEPENDENCY_NOT_FOUND,
+            format!(
+                "network.appStack names AppStack {stack}, which does not exist in this namespace; create it, or set network.vpcId and network.subnetIds instead"
+            ),
+        )),
     }
 }
 
@@ -130,6 +149,17 @@ status:
                 subnet_ids: vec!["subnet-0000000c".into(), "subnet-0000000d".into()]
             }
         );
+    }
+
+    #[test]
+    fn a_missing_stack_stalls_and_a_silent_one_is_waited_for() {
+        let missing = before_placement(&Placement::Missing { stack: "web".into() }).expect("verdict");
+        assert!(
+            matches!(&missing, Outcome::Stalled { reason, message } if reason == "DependencyNotFound" && message.contains("web"))
+        );
+        let waiting = before_placement(&Placement::Waiting { stack: "web".into() }).expect("verdict");
+        assert!(matches!(&waiting, Outcome::Progressing { reason, .. } if reason == "WaitingForDependency"));
+        assert!(before_placement(&Placement::In { vpc_id: "v".into(), subnet_ids: vec![] }).is_none());
     }
 
     #[test]

@@ -10,7 +10,9 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use stackwright_cloud::ec2::SecurityGroup;
 use stackwright_cloud::elasticache::{ParameterGroup, ReplicationGroup, SubnetGroup};

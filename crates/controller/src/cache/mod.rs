@@ -1,5 +1,9 @@
-//! The Cache kind (ElastiCache Redis/Valkey). Built so far: `desired` (pure: spec → the
-//! resources it asks for). Not built yet: observe, plan, apply, assess and the driver; placement
-//! and admission rules are shared with Database (`crate::placement`).
+//! The Cache kind (ElastiCache Redis/Valkey), one file per step of its pipeline. Built so far,
+//! all pure: `desired` (spec → the resources it asks for), `plan` (desired + what AWS has → one
+//! wave of writes, a wait, or why a person is needed) and `assess` (the verdict and the connection
+//! Secret's contents). Not built yet: observe, apply and the driver. Placement and admission rules
+//! are shared with Database (`crate::placement`, `crate::supporting`).
 
+pub mod assess;
 pub mod desired;
+pub mod plan;

@@ -1,5 +1,6 @@
-//! What a Database's placement, plan and writes mean for its status, and what its connection
-//! Secret holds: pure, no I/O.
+//! What a Database's plan and writes mean for its status, and what its connection Secret holds:
+//! pure, no I/O. What its placement means before there is a plan is shared with Cache
+//! (`crate::placement::before_placement`).
 
 use std::collections::BTreeMap;
 
@@ -8,24 +9,6 @@ use stackwright_cloud::rds::DbInstance;
 
 use super::desired::DesiredDatabase;
 use super::plan::{Plan, Step};
-use crate::placement::Placement;
-
-/// The verdict when the placement is not known: no AWS is touched until it is.
-pub fn before_placement(placement: &Placement) -> Option<Outcome> {
-    match placement {
-        Placement::In { .. } => None,
-        Placement::Waiting { stack } => Some(Outcome::progressing(
-            reason::WAITING_FOR_DEPENDENCY,
-            format!("waiting for AppStack {stack} to report its network (network.appStack)"),
-        )),
-        Placement::Missing { stack } => Some(Outcome::stalled(
-            reason::DEPENDENCY_NOT_FOUND,
-            format!(
-                "network.appStack names AppStack {stack}, which does not exist in this namespace; create it, or set network.vpcId and network.subnetIds instead"
-            ),
-        )),
-    }
-}
 
 /// What the reconcile does with a plan.
 #[derive(Clone, Debug, PartialEq)]
@@ -159,17 +142,6 @@ mod tests {
             Outcome::Ready { .. } => "Ready",
             Outcome::Paused { .. } => "Paused",
         }
-    }
-
-    #[test]
-    fn a_missing_stack_stalls_and_a_silent_one_is_waited_for() {
-        let missing = before_placement(&Placement::Missing { stack: "web".into() }).expect("verdict");
-        assert!(
-            matches!(&missing, Outcome::Stalled { reason, message } if reason == "DependencyNotFound" && message.contains("web"))
-        );
-        let waiting = before_placement(&Placement::Waiting { stack: "web".into() }).expect("verdict");
-        assert_eq!(reason_of(&waiting), "WaitingForDependency");
-        assert!(before_placement(&Placement::In { vpc_id: "v".into(), subnet_ids: vec![] }).is_none());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use stackwright_cloud::ec2::{IngressRule, SecurityGroup};
 use stackwright_cloud::rds::{DbInstance, DbModification, DbParameterGroup, DbSubnetGroup, major_version};
 
 use super::desired::DesiredDatabase;
+use crate::supporting::{ingress_changes, name_conflict_message, parameter_changes};
 
 /// What AWS has of a Database's resources (each looked up by its deterministic name).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -101,22 +102,9 @@ pub fn plan(
         }
         Some(sg) => {
             tag_if_drifted(&mut supporting, want, Resource::SecurityGroup, &sg.id, Some(&sg.tags));
-            let wanted: BTreeSet<IngressRule> =
-                admitted.iter().map(|g| IngressRule::tcp_from_group(want.port, g, None)).collect();
-            let have: BTreeSet<IngressRule> = sg.ingress.iter().map(IngressRule::admits).collect();
-            let revoke: Vec<IngressRule> =
-                sg.ingress.iter().filter(|r| !wanted.contains(&r.admits())).cloned().collect();
-            let authorize: Vec<IngressRule> = wanted
-                .iter()
-                .filter(|r| !have.contains(*r))
-                .map(|r| IngressRule { description: Some(rule_description(r)), ..r.clone() })
-                .collect();
-            if !revoke.is_empty() {
-                supporting.push(Step::RevokeIngress(revoke));
-            }
-            if !authorize.is_empty() {
-                supporting.push(Step::AuthorizeIngress(authorize));
-            }
+            supporting.extend(
+                ingress_changes(want.port, admitted, &sg.ingress).steps(Step::RevokeIngress, Step::AuthorizeIngress),
+            );
         }
     }
     match &observed.subnet_group {
@@ -152,20 +140,10 @@ pub fn plan(
         }
         Some(g) => {
             tag_if_drifted(&mut supporting, want, Resource::ParameterGroup, &g.arn, g.tags.as_ref());
-            let set: BTreeMap<String, String> = want
-                .parameters
-                .iter()
-                .filter(|(k, v)| observed.parameters.get(*k) != Some(*v))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            let reset: Vec<String> =
-                observed.parameters.keys().filter(|k| !want.parameters.contains_key(*k)).cloned().collect();
-            if !set.is_empty() {
-                supporting.push(Step::SetParameters(set));
-            }
-            if !reset.is_empty() {
-                supporting.push(Step::ResetParameters(reset));
-            }
+            supporting.extend(
+                parameter_changes(&want.parameters, &observed.parameters)
+                    .steps(Step::SetParameters, Step::ResetParameters),
+            );
         }
     }
 
@@ -200,13 +178,6 @@ fn with(mut steps: Vec<Step>, last: Step) -> Vec<Step> {
     steps
 }
 
-fn rule_description(rule: &IngressRule) -> String {
-    match &rule.source {
-        stackwright_cloud::ec2::Source::SecurityGroup(g) => format!("stackwright: tasks of a bound AppStack ({g})"),
-        _ => "stackwright".into(),
-    }
-}
-
 fn tag_if_drifted(
     steps: &mut Vec<Step>,
     want: &DesiredDatabase,
@@ -235,13 +206,7 @@ fn conflicts(observed: &Observed, id: &ObjectIdentity, adopt: bool) -> Option<Pl
     // Tags not read (a bulk listing) cannot show a conflict; they were read when the group was
     // first found, since every object's first look reads each resource on its own.
     let (resource, name, _) = found.into_iter().flatten().find(|(_, _, tags)| tags.is_some_and(|t| !id.owns(t)))?;
-    Some(Plan::Blocked {
-        reason: reason::NAME_CONFLICT,
-        message: format!(
-            "{} {name} already exists and is not managed by this object; annotate it with stackwright.io/adopt: \"true\" to take it over",
-            resource.kind()
-        ),
-    })
+    Some(Plan::Blocked { reason: reason::NAME_CONFLICT, message: name_conflict_message(resource.kind(), name) })
 }
 
 /// What to change on an available instance, or why it cannot be done.

@@ -20,14 +20,14 @@ use stackwright_cloud::CloudError;
 use stackwright_cloud::rds::DbInstance;
 
 use super::apply::{Target, apply};
-use super::assess::{Verdict, after_writes, before_placement, connection_data, verdict};
+use super::assess::{Verdict, after_writes, connection_data, verdict};
 use super::desired::{DesiredDatabase, desired};
 use super::observe::{Clients, observe, observe_shared};
 use super::plan::{Observed, Plan, Resource as Owned, pending, plan};
 use crate::context::Context;
 use crate::driver::{Kind, Next, OnFailure, POLL, on_failure};
 use crate::error::{Error, Result};
-use crate::placement::{Bound, Placement, admitted_groups, placement};
+use crate::placement::{Bound, Placement, admitted_groups, before_placement, placement};
 use crate::status::{self, StatusWriter};
 
 impl Kind for Database {
