@@ -3,6 +3,7 @@
 //! (context, scheduling, status writing, metrics, leader election, the operations endpoint) and
 //! [`start`], which runs them all.
 
+pub mod access;
 pub mod bucket;
 pub mod cache;
 pub mod connection;

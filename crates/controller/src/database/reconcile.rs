@@ -71,13 +71,22 @@ async fn converge(db: &Database, ctx: &Context) -> Result<Next> {
     let stack =
         db.spec.network.app_stack.as_ref().and_then(|n| stacks.iter().find(|s| s.metadata.name.as_ref() == Some(n)));
     let placement = placement(&db.spec.network, stack);
+    let admitted = admitted_groups(Bound::Database, &id.name, &stacks.iter().collect::<Vec<_>>());
     if let Some(outcome) = before_placement(&placement) {
+        let group = report.resources.iter().find(|r| r.kind == Owned::SecurityGroup.kind() && r.id.starts_with("sg-"));
+        if let Some(group) = group
+            && !annotations::is_true(db.meta(), annotations::PAUSED)
+        {
+            let ec2 = &aws.ec2;
+            if let Err(e) = crate::access::revoke_unadmitted(ec2, &group.id, want.port, &admitted, &id).await {
+                return failed(&mut status, ctx, &report, e, true).await;
+            }
+        }
         write_status(&mut status, ctx, &report, &outcome).await?;
         // The AppStack watch wakes this object when the stack appears or reports its network.
         return Ok(Next::Settled);
     }
     let Placement::In { vpc_id, subnet_ids } = placement else { return Ok(Next::Settled) };
-    let admitted = admitted_groups(Bound::Database, &id.name, &stacks.iter().collect::<Vec<_>>());
 
     let observed = if stackwright_cloud::is_background() {
         observe_shared(&aws, &ctx.listings, &ctx.settings.cluster_id, &want, &vpc_id).await
