@@ -378,6 +378,10 @@ async fn subnet_groups_round_trip() {
     assert_eq!(group.vpc_id, vpc_id);
     assert_eq!(group.subnet_ids, subnet_ids[..1]);
     assert_eq!(group.tags, owner);
+    let listed = ec.subnet_groups().await.unwrap();
+    let found = listed.iter().find(|g| g.name == name).expect("listed in bulk");
+    assert_eq!((&found.arn, &found.vpc_id, &found.subnet_ids), (&group.arn, &vpc_id, &group.subnet_ids));
+    assert!(found.tags.is_empty(), "the bulk listing carries no tags");
 
     ec.delete_subnet_group(&name).await.unwrap();
     assert_eq!(ec.subnet_group(&name).await.unwrap(), None);
@@ -409,6 +413,9 @@ async fn parameter_groups_round_trip() {
     assert_eq!(group.description, "cache parameters");
     assert!(group.arn.ends_with(&format!(":parametergroup:{name}")), "{}", group.arn);
     assert_eq!(group.tags, owner);
+    let listed = ec.parameter_groups().await.unwrap();
+    let found = listed.iter().find(|g| g.name == name).expect("listed in bulk");
+    assert_eq!((found.family.as_str(), found.arn.as_str()), ("redis7", group.arn.as_str()));
     assert!(ec.parameters(&name).await.unwrap().is_empty(), "the engine's defaults are not 'set'");
 
     let wanted = tags(&[("maxmemory-policy", "allkeys-lru"), ("timeout", "300"), ("appendonly", "yes")]);

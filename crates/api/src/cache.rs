@@ -69,8 +69,10 @@ pub struct CacheSpec {
 
     /// Encrypt connections with TLS and require an AUTH token, which is generated, kept in AWS
     /// Secrets Manager and referenced by ARN from the connection Secret. Encryption at rest is
-    /// always on.
+    /// always on. Fixed once the cache exists: ElastiCache cannot switch a replication group
+    /// between plain and TLS connections without a migration its clients must take part in.
     #[serde(default = "default_true")]
+    #[x_kube(validation = Rule::new("self == oldSelf").message("transitEncryption is immutable: create a new Cache with the other setting and move the clients to it"))]
     pub transit_encryption: bool,
 
     /// What the engine evicts when memory is full (`maxmemory-policy`, set in a parameter group
@@ -191,6 +193,15 @@ pub struct CacheStatus {
     /// `authTokenSecretArn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_secret: Option<String>,
+    /// ARN of the Secrets Manager secret holding the AUTH token (with transit encryption).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_token_secret_arn: Option<String>,
+    /// Name of the final snapshot taken on deletion (`deletionPolicy: Snapshot`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_snapshot_id: Option<String>,
+    /// Changes ElastiCache has accepted but not applied yet (setting: pending value).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending_modifications: BTreeMap<String, String>,
     #[serde(flatten)]
     pub common: CommonStatus,
 }

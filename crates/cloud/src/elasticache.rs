@@ -512,27 +512,49 @@ impl ElastiCache {
 
     /// A cache subnet group with its tags, or `None`.
     pub async fn subnet_group(&self, name: &str) -> Result<Option<SubnetGroup>, CloudError> {
-        let out = call!(
-            "DescribeCacheSubnetGroups",
-            self.client.describe_cache_subnet_groups().cache_subnet_group_name(name).send()
-        )
-        .optional()?;
-        let Some(group) = out.and_then(|o| o.cache_subnet_groups).and_then(|g| g.into_iter().next()) else {
+        let Some(mut group) = self.describe_subnet_groups(Some(name)).await?.into_iter().next() else {
             return Ok(None);
         };
-        let arn = group.arn.ok_or_else(|| missing("elasticache:DescribeCacheSubnetGroups", "ARN"))?;
-        let tags = self.tags(&arn).await?;
-        let mut subnet_ids: Vec<String> =
-            group.subnets.unwrap_or_default().into_iter().filter_map(|s| s.subnet_identifier).collect();
-        subnet_ids.sort();
-        Ok(Some(SubnetGroup {
-            name: group.cache_subnet_group_name.unwrap_or_else(|| name.to_string()),
-            arn,
-            description: group.cache_subnet_group_description.unwrap_or_default(),
-            vpc_id: group.vpc_id.unwrap_or_default(),
-            subnet_ids,
-            tags,
-        }))
+        group.tags = self.tags(&group.arn).await?;
+        Ok(Some(group))
+    }
+
+    /// Every cache subnet group of the region, a page of 100 per call, with empty tags
+    /// (DescribeCacheSubnetGroups carries none): one listing serves every Cache of a sweep.
+    pub async fn subnet_groups(&self) -> Result<Vec<SubnetGroup>, CloudError> {
+        self.describe_subnet_groups(None).await
+    }
+
+    async fn describe_subnet_groups(&self, name: Option<&str>) -> Result<Vec<SubnetGroup>, CloudError> {
+        let mut out = Vec::new();
+        let mut marker = None;
+        loop {
+            let req = self
+                .client
+                .describe_cache_subnet_groups()
+                .set_cache_subnet_group_name(name.map(str::to_string))
+                .max_records(PAGE)
+                .set_marker(marker);
+            let Some(page) = call!("DescribeCacheSubnetGroups", req.send()).optional()? else { return Ok(out) };
+            for group in page.cache_subnet_groups.unwrap_or_default() {
+                let arn = group.arn.ok_or_else(|| missing("elasticache:DescribeCacheSubnetGroups", "ARN"))?;
+                let mut subnet_ids: Vec<String> =
+                    group.subnets.unwrap_or_default().into_iter().filter_map(|s| s.subnet_identifier).collect();
+                subnet_ids.sort();
+                out.push(SubnetGroup {
+                    name: group.cache_subnet_group_name.unwrap_or_default(),
+                    arn,
+                    description: group.cache_subnet_group_description.unwrap_or_default(),
+                    vpc_id: group.vpc_id.unwrap_or_default(),
+                    subnet_ids,
+                    tags: BTreeMap::new(),
+                });
+            }
+            match page.marker {
+                Some(next) if !next.is_empty() => marker = Some(next),
+                _ => return Ok(out),
+            }
+        }
     }
 
     pub async fn create_subnet_group(
@@ -570,23 +592,44 @@ impl ElastiCache {
 
     /// A cache parameter group with its tags, or `None`.
     pub async fn parameter_group(&self, name: &str) -> Result<Option<ParameterGroup>, CloudError> {
-        let out = call!(
-            "DescribeCacheParameterGroups",
-            self.client.describe_cache_parameter_groups().cache_parameter_group_name(name).send()
-        )
-        .optional()?;
-        let Some(group) = out.and_then(|o| o.cache_parameter_groups).and_then(|g| g.into_iter().next()) else {
+        let Some(mut group) = self.describe_parameter_groups(Some(name)).await?.into_iter().next() else {
             return Ok(None);
         };
-        let arn = group.arn.ok_or_else(|| missing("elasticache:DescribeCacheParameterGroups", "ARN"))?;
-        let tags = self.tags(&arn).await?;
-        Ok(Some(ParameterGroup {
-            name: group.cache_parameter_group_name.unwrap_or_else(|| name.to_string()),
-            arn,
-            family: group.cache_parameter_group_family.unwrap_or_default(),
-            description: group.description.unwrap_or_default(),
-            tags,
-        }))
+        group.tags = self.tags(&group.arn).await?;
+        Ok(Some(group))
+    }
+
+    /// Every cache parameter group of the region (the defaults included), a page of 100 per
+    /// call, with empty tags: one listing serves every Cache of a sweep.
+    pub async fn parameter_groups(&self) -> Result<Vec<ParameterGroup>, CloudError> {
+        self.describe_parameter_groups(None).await
+    }
+
+    async fn describe_parameter_groups(&self, name: Option<&str>) -> Result<Vec<ParameterGroup>, CloudError> {
+        let mut out = Vec::new();
+        let mut marker = None;
+        loop {
+            let req = self
+                .client
+                .describe_cache_parameter_groups()
+                .set_cache_parameter_group_name(name.map(str::to_string))
+                .max_records(PAGE)
+                .set_marker(marker);
+            let Some(page) = call!("DescribeCacheParameterGroups", req.send()).optional()? else { return Ok(out) };
+            for group in page.cache_parameter_groups.unwrap_or_default() {
+                out.push(ParameterGroup {
+                    arn: group.arn.ok_or_else(|| missing("elasticache:DescribeCacheParameterGroups", "ARN"))?,
+                    name: group.cache_parameter_group_name.unwrap_or_default(),
+                    family: group.cache_parameter_group_family.unwrap_or_default(),
+                    description: group.description.unwrap_or_default(),
+                    tags: BTreeMap::new(),
+                });
+            }
+            match page.marker {
+                Some(next) if !next.is_empty() => marker = Some(next),
+                _ => return Ok(out),
+            }
+        }
     }
 
     /// The parameters set in the group (source `user`), by name; the engine's defaults are left out.

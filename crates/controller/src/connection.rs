@@ -57,6 +57,22 @@ pub async fn publish<K: Resource<DynamicType = ()>>(
     Ok(())
 }
 
+/// Applies the Secret unless the status already records exactly what it holds (`recorded`) and
+/// this is a plain resync: a changed or woken object always applies it, so a Secret deleted by
+/// hand comes back at the next change of the object or a `reconcile-requested-at`.
+pub async fn publish_unless_recorded<K: Resource<DynamicType = ()>>(
+    ctx: &Context,
+    owner: &K,
+    name: &str,
+    data: &BTreeMap<String, String>,
+    recorded: bool,
+) -> Result<()> {
+    if recorded && stackwright_cloud::is_background() {
+        return Ok(());
+    }
+    publish(ctx, owner, name, data).await
+}
+
 #[cfg(test)]
 mod tests {
     use stackwright_api::Database;

@@ -246,6 +246,62 @@ pub fn on_failure(error: &CloudError, wrote: bool, was_ready: bool, failures_bef
     }
 }
 
+/// Reports a failed AWS call of a converging object as [`on_failure`] decides, through `write`
+/// (the kind's status write), and tells the driver what comes next: a stall settles, a busy
+/// resource polls, anything else goes back to the backoff.
+pub async fn report_failure(
+    e: CloudError,
+    wrote: bool,
+    was_ready: bool,
+    failures_before: u32,
+    write: impl AsyncFnOnce(&Outcome) -> Result<()>,
+) -> Result<Next> {
+    match on_failure(&e, wrote, was_ready, failures_before) {
+        OnFailure::Stall(outcome) => {
+            write(&outcome).await?;
+            Ok(Next::Settled)
+        }
+        OnFailure::Wait(outcome) => {
+            write(&outcome).await?;
+            Ok(Next::Poll(POLL))
+        }
+        OnFailure::Retry(outcome) => {
+            if let Some(outcome) = outcome {
+                write(&outcome).await?;
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// Where a cleanup step leaves a deleted object: gone (`Ok(None)`: release the finalizer), AWS
+/// still deleting (`Ok(Some(progress))`), or a failure. Progress and a busy resource keep the
+/// finalizer and poll without backing off; a failure is reported through `write` and retried.
+pub async fn finish_cleanup(
+    step: Result<Option<String>>,
+    failures_before: u32,
+    write: impl AsyncFnOnce(&Outcome) -> Result<()>,
+) -> Result<Action> {
+    let progress = match step {
+        Ok(None) => return Ok(Action::await_change()),
+        Ok(Some(progress)) => progress,
+        Err(Error::Cloud(e)) if e.category == ErrorCategory::Busy => format!("waiting for AWS: {e}"),
+        Err(Error::Cloud(e)) => {
+            if let OnFailure::Stall(outcome) | OnFailure::Wait(outcome) | OnFailure::Retry(Some(outcome)) =
+                on_failure(&e, true, false, failures_before)
+            {
+                write(&outcome).await?;
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e),
+    };
+    if let Err(e) = write(&Outcome::progressing(reason::DELETING, progress.clone())).await {
+        tracing::warn!(error = %e, "could not write progress status");
+    }
+    Err(Error::CleanupInProgress(progress))
+}
+
 /// Reports an object that cannot be read (once per version of it: a relist delivers it again)
 /// and counts it; the watch and every other object carry on.
 async fn report_invalid<K: Kind>(invalid: &InvalidObject, ctx: &Context) {

@@ -34,7 +34,7 @@ use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::{self, ObjectRef};
 use kube::runtime::{Controller, WatchStreamExt, controller, watcher};
 use kube::{Api, Client, Resource};
-use stackwright_api::{AppStack, Bucket, Database};
+use stackwright_api::{AppStack, Bucket, Cache, Database};
 use stackwright_cloud::{AwsSettings, Cloud, FaultPlan, RateLimits};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -268,7 +268,7 @@ async fn run_controllers(ctx: Arc<Context>, config: Config, client: Client, shut
         tracing::warn!("the AppStack store was set twice");
     }
     let (wake_databases, databases_woken) = futures::channel::mpsc::unbounded();
-    let (wake_caches, _caches_woken) = futures::channel::mpsc::unbounded();
+    let (wake_caches, caches_woken) = futures::channel::mpsc::unbounded();
     let wakers = stacks::Wakers { databases: wake_databases, caches: wake_caches };
     let stack_watch =
         stacks::run(scoped::<DeserializeGuard<AppStack>>(&client, &config), stacks_writer, ctx.clone(), wakers);
@@ -284,8 +284,13 @@ async fn run_controllers(ctx: Arc<Context>, config: Config, client: Client, shut
             tracing::warn!("the Database store was set twice");
         }
     });
+    let caches = controller_for::<Cache>(&ctx, scoped(&client, &config), caches_woken, &shutdown, |store| {
+        if ctx.stores.caches.set(store).is_err() {
+            tracing::warn!("the Cache store was set twice");
+        }
+    });
     tokio::select! {
-        () = async { tokio::join!(buckets, databases); } => {}
+        () = async { tokio::join!(buckets, databases, caches); } => {}
         () = stack_watch => tracing::warn!("the AppStack watch ended"),
     }
 }

@@ -164,6 +164,26 @@ async fn publish_transition<K: Resource<DynamicType = ()>>(
     }
 }
 
+/// Publishes a Normal Event about `obj` (logged, not fatal, when it cannot be published).
+pub async fn record_event<K: Resource<DynamicType = ()>>(
+    ctx: &Context,
+    obj: &K,
+    reason: &str,
+    action: &str,
+    note: String,
+) {
+    let event = Event {
+        type_: EventType::Normal,
+        reason: reason.into(),
+        note: Some(note.chars().take(1000).collect()),
+        action: action.into(),
+        secondary: None,
+    };
+    if let Err(e) = ctx.recorder.publish(&event, &obj.object_ref(&())).await {
+        tracing::warn!(error = %e, "could not publish event");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::keep_claims;

@@ -6,14 +6,7 @@ use stackwright_cloud::CloudError;
 use super::desired::DesiredDatabase;
 use super::observe::Clients;
 use super::plan::{Resource, Step};
-
-/// Where the writes go: the resolved network and the security group, once it exists.
-#[derive(Clone, Copy, Debug)]
-pub struct Target<'a> {
-    pub vpc_id: &'a str,
-    pub subnet_ids: &'a [String],
-    pub security_group_id: Option<&'a str>,
-}
+use crate::access::{Target, required};
 
 /// Makes `steps` in order; stops at the first failure.
 pub async fn apply(
@@ -65,14 +58,4 @@ pub async fn apply(
 
 fn owner(want: &DesiredDatabase) -> &str {
     want.tags.get(stackwright_api::naming::TAG_OWNER).map(String::as_str).unwrap_or_default()
-}
-
-/// The security group id a step needs: the plan orders its creation first.
-fn required(id: &Option<String>) -> Result<&str, CloudError> {
-    id.as_deref().ok_or_else(|| CloudError {
-        category: stackwright_cloud::ErrorCategory::Transient,
-        operation: "ec2:DescribeSecurityGroups",
-        code: "SecurityGroupUnknown".into(),
-        message: "the database's security group is not known yet".into(),
-    })
 }

@@ -4,11 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::ObjectReference;
 use kube::Resource;
 use kube::core::error_boundary::DeserializeGuard;
 use kube::runtime::controller::Action;
-use kube::runtime::events::{Event, EventType};
 use kube::runtime::reflector::Store;
 use stackwright_api::annotations;
 use stackwright_api::common::{CommonStatus, OwnedResource};
@@ -19,15 +17,16 @@ use stackwright_api::network::Endpoint;
 use stackwright_cloud::CloudError;
 use stackwright_cloud::rds::DbInstance;
 
-use super::apply::{Target, apply};
+use super::apply::apply;
 use super::assess::{Verdict, after_writes, connection_data, verdict};
 use super::desired::{DesiredDatabase, desired};
 use super::observe::{Clients, observe, observe_shared};
 use super::plan::{Observed, Plan, Resource as Owned, pending, plan};
+use crate::access::{Resolved, Target, resolve, while_unplaced};
 use crate::context::Context;
-use crate::driver::{Kind, Next, OnFailure, POLL, on_failure};
+use crate::driver::{Kind, Next, POLL, finish_cleanup, report_failure};
 use crate::error::{Error, Result};
-use crate::placement::{Bound, Placement, admitted_groups, before_placement, placement};
+use crate::placement::{Bound, Placement, before_placement};
 use crate::status::{self, StatusWriter};
 
 impl Kind for Database {
@@ -66,21 +65,12 @@ async fn converge(db: &Database, ctx: &Context) -> Result<Next> {
         write_status(&mut status, ctx, &report, &first).await?;
     }
 
-    let namespace = id.namespace.clone();
-    let stacks = ctx.stacks_in(&namespace).await?;
-    let stack =
-        db.spec.network.app_stack.as_ref().and_then(|n| stacks.iter().find(|s| s.metadata.name.as_ref() == Some(n)));
-    let placement = placement(&db.spec.network, stack);
-    let admitted = admitted_groups(Bound::Database, &id.name, &stacks.iter().collect::<Vec<_>>());
+    let Resolved { placement, admitted } = resolve(ctx, &id, &db.spec.network, Bound::Database).await?;
     if let Some(outcome) = before_placement(&placement) {
-        let group = report.resources.iter().find(|r| r.kind == Owned::SecurityGroup.kind() && r.id.starts_with("sg-"));
-        if let Some(group) = group
-            && !annotations::is_true(db.meta(), annotations::PAUSED)
+        if !annotations::is_true(db.meta(), annotations::PAUSED)
+            && let Err(e) = while_unplaced(&aws.ec2, &report.resources, want.port, &admitted, &id).await
         {
-            let ec2 = &aws.ec2;
-            if let Err(e) = crate::access::revoke_unadmitted(ec2, &group.id, want.port, &admitted, &id).await {
-                return failed(&mut status, ctx, &report, e, true).await;
-            }
+            return failed(&mut status, ctx, &report, e, true).await;
         }
         write_status(&mut status, ctx, &report, &outcome).await?;
         // The AppStack watch wakes this object when the stack appears or reports its network.
@@ -152,9 +142,7 @@ async fn publish_connection(
             && s.endpoint == report.endpoint
             && s.master_user_secret_arn == report.master_user_secret_arn
     });
-    if !recorded || !stackwright_cloud::is_background() {
-        crate::connection::publish(ctx, db, &want.connection_secret, &data).await?;
-    }
+    crate::connection::publish_unless_recorded(ctx, db, &want.connection_secret, &data, recorded).await?;
     report.connection_secret = Some(want.connection_secret.clone());
     Ok(())
 }
@@ -162,22 +150,8 @@ async fn publish_connection(
 /// Reports a failed AWS call as the shared rules say, and hands retries to the backoff.
 async fn failed(status: &mut Writer<'_>, ctx: &Context, report: &Report, e: CloudError, wrote: bool) -> Result<Next> {
     let was_ready = conditions::find(status.conditions(), conditions::READY).is_some_and(|c| c.status == "True");
-    match on_failure(&e, wrote, was_ready, ctx.consecutive_failures(status.object())) {
-        OnFailure::Stall(outcome) => {
-            write_status(status, ctx, report, &outcome).await?;
-            Ok(Next::Settled)
-        }
-        OnFailure::Wait(outcome) => {
-            write_status(status, ctx, report, &outcome).await?;
-            Ok(Next::Poll(POLL))
-        }
-        OnFailure::Retry(outcome) => {
-            if let Some(outcome) = outcome {
-                write_status(status, ctx, report, &outcome).await?;
-            }
-            Err(e.into())
-        }
-    }
+    let failures = ctx.consecutive_failures(status.object());
+    report_failure(e, wrote, was_ready, failures, async |o: &Outcome| write_status(status, ctx, report, o).await).await
 }
 
 /// What the status reports besides conditions.
@@ -304,39 +278,12 @@ async fn clean_up(db: &Database, ctx: &Context) -> Result<Action> {
     }
     let aws = clients(ctx, &want.region);
     let adopt = annotations::is_true(db.meta(), annotations::ADOPT);
-    let result = delete_in_order(ctx, db, &aws, &want, &id, adopt, &mut status, &mut report).await;
-    match result {
-        Ok(None) => {
-            tracing::info!(database = %want.identifier, policy = ?want.deletion_policy, "deleted the Database's AWS resources");
-            Ok(Action::await_change())
-        }
-        Ok(Some(progress)) => {
-            let outcome = Outcome::progressing(reason::DELETING, progress.clone());
-            if let Err(e) = write_status(&mut status, ctx, &report, &outcome).await {
-                tracing::warn!(error = %e, "could not write progress status");
-            }
-            Err(Error::CleanupInProgress(progress))
-        }
-        Err(Error::Cloud(e)) if e.category == stackwright_cloud::ErrorCategory::Busy => {
-            let progress = format!("waiting for AWS: {e}");
-            if let Err(e) =
-                write_status(&mut status, ctx, &report, &Outcome::progressing(reason::DELETING, progress.clone())).await
-            {
-                tracing::warn!(error = %e, "could not write progress status");
-            }
-            Err(Error::CleanupInProgress(progress))
-        }
-        Err(Error::Cloud(e)) => {
-            let was_ready = false;
-            if let OnFailure::Stall(outcome) | OnFailure::Retry(Some(outcome)) | OnFailure::Wait(outcome) =
-                on_failure(&e, true, was_ready, ctx.consecutive_failures(db))
-            {
-                write_status(&mut status, ctx, &report, &outcome).await?;
-            }
-            Err(e.into())
-        }
-        Err(e) => Err(e),
+    let step = delete_in_order(ctx, db, &aws, &want, &id, adopt, &mut status, &mut report).await;
+    if matches!(step, Ok(None)) {
+        tracing::info!(database = %want.identifier, policy = ?want.deletion_policy, "deleted the Database's AWS resources");
     }
+    let failures = ctx.consecutive_failures(db);
+    finish_cleanup(step, failures, async |o: &Outcome| write_status(&mut status, ctx, &report, o).await).await
 }
 
 /// One step of cleanup: `Ok(Some(progress))` while AWS works, `Ok(None)` once all is gone.
@@ -425,16 +372,6 @@ async fn record_final_snapshot(
     );
     // Must be confirmed before the delete: if it is not, nothing is deleted.
     write_status(status, ctx, report, &Outcome::progressing(reason::DELETING, message.clone())).await?;
-    let event = Event {
-        type_: EventType::Normal,
-        reason: "FinalSnapshot".into(),
-        note: Some(message),
-        action: "Delete".into(),
-        secondary: None,
-    };
-    let reference: ObjectReference = db.object_ref(&());
-    if let Err(e) = ctx.recorder.publish(&event, &reference).await {
-        tracing::warn!(error = %e, "could not publish event");
-    }
+    status::record_event(ctx, db, "FinalSnapshot", "Delete", message).await;
     Ok(())
 }
