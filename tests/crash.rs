@@ -234,15 +234,6 @@ async fn delete_path(op: &str) {
     case.assert_never_a_conflict();
 }
 
-macro_rules! crash_points {
-    ($path:ident: $($test:ident => $op:literal $(, $arg:expr)?;)+) => {$(
-        #[tokio::test]
-        async fn $test() {
-            $path($op $(, $arg)?).await;
-        }
-    )+};
-}
-
 crash_points! { create_path:
     create_after_create_bucket => "CreateBucket", FULL;
     create_after_put_bucket_tagging => "PutBucketTagging", FULL;

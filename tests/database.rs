@@ -40,36 +40,6 @@ async fn wait_db(api: &Api<Database>, name: &str, what: &str, pred: impl Fn(&Dat
     eventually(what, CONVERGE, || async { api.get_opt(name).await.ok().flatten().filter(|d| pred(d)) }).await
 }
 
-/// A VPC with two subnets in two zones, as a user's existing network.
-async fn network(ec2: &aws_sdk_ec2::Client) -> (String, Vec<String>) {
-    let vpc = ec2.create_vpc().cidr_block("10.30.0.0/16").send().await.unwrap().vpc.unwrap().vpc_id.unwrap();
-    let mut subnets = Vec::new();
-    for (i, az) in ["a", "b"].into_iter().enumerate() {
-        let subnet = ec2
-            .create_subnet()
-            .vpc_id(&vpc)
-            .cidr_block(format!("10.30.{i}.0/24"))
-            .availability_zone(format!("{}{az}", support::REGION))
-            .send()
-            .await
-            .unwrap();
-        subnets.push(subnet.subnet.unwrap().subnet_id.unwrap());
-    }
-    (vpc, subnets)
-}
-
-async fn task_group(ec2: &aws_sdk_ec2::Client, vpc: &str, name: &str) -> String {
-    ec2.create_security_group()
-        .vpc_id(vpc)
-        .group_name(name)
-        .description("tasks")
-        .send()
-        .await
-        .unwrap()
-        .group_id
-        .unwrap()
-}
-
 fn database(name: &str, spec: &str) -> String {
     format!("apiVersion: stackwright.io/v1alpha1\nkind: Database\nmetadata:\n  name: {name}\nspec:\n{spec}")
 }
@@ -111,28 +81,10 @@ fn resource(d: &Database, kind: &str) -> String {
     d.status.as_ref().unwrap().common.resources.iter().find(|r| r.kind == kind).unwrap().id.clone()
 }
 
-async fn ingress_sources(ec2: &aws_sdk_ec2::Client, group: &str) -> Vec<String> {
-    let out = ec2.describe_security_groups().group_ids(group).send().await.unwrap();
-    let g = out.security_groups.unwrap().into_iter().next().unwrap();
-    let mut sources: Vec<String> = g
-        .ip_permissions
-        .unwrap_or_default()
-        .into_iter()
-        .flat_map(|p| {
-            let port = p.from_port.unwrap_or_default();
-            let groups = p.user_id_group_pairs.unwrap_or_default().into_iter().filter_map(|u| u.group_id);
-            let cidrs = p.ip_ranges.unwrap_or_default().into_iter().filter_map(|r| r.cidr_ip);
-            groups.chain(cidrs).map(move |s| format!("{port}:{s}")).collect::<Vec<_>>()
-        })
-        .collect();
-    sources.sort();
-    sources
-}
-
 #[tokio::test]
 async fn creates_modifies_reverts_drift_and_writes_nothing_in_steady_state() {
     let f = setup("db-life").await;
-    let (vpc, subnets) = network(&f.ec2).await;
+    let (vpc, subnets) = support::network(&f.ec2, 30).await;
     let ctl = f.env.controller(&f.ns, "dblife");
     let spec = format!(
         "  version: \"15.7\"\n  instanceClass: db.t3.small\n  storage: {{sizeGiB: 20, maxSizeGiB: 100}}\n  databaseName: app\n  masterUsername: app_admin\n  backup: {{retentionDays: 7, window: \"03:00-04:00\"}}\n  maintenanceWindow: \"sun:04:30-sun:05:30\"\n  parameters: {{max_connections: \"200\"}}\n  logExports: [postgresql]\n  tags: {{team: data}}\n{}",
@@ -180,7 +132,7 @@ async fn creates_modifies_reverts_drift_and_writes_nothing_in_steady_state() {
     assert_eq!(subnet_group.vpc_id.as_deref(), Some(vpc.as_str()));
     let db_group = i.vpc_security_groups.clone().unwrap()[0].vpc_security_group_id.clone().unwrap();
     assert_eq!(db_group, resource(&db, "ec2:SecurityGroup"));
-    assert!(ingress_sources(&f.ec2, &db_group).await.is_empty(), "nobody binds to it: nobody may connect");
+    assert!(support::ingress_sources(&f.ec2, &db_group).await.is_empty(), "nobody binds to it: nobody may connect");
 
     // Status and the connection Secret say where to connect, and where the password is.
     let s = db.status.clone().unwrap();
@@ -238,7 +190,7 @@ async fn creates_modifies_reverts_drift_and_writes_nothing_in_steady_state() {
         .send()
         .await
         .unwrap();
-    let intruder = task_group(&f.ec2, &vpc, "intruder").await;
+    let intruder = support::task_group(&f.ec2, &vpc, "intruder").await;
     f.ec2
         .authorize_security_group_ingress()
         .group_id(&db_group)
@@ -255,7 +207,7 @@ async fn creates_modifies_reverts_drift_and_writes_nothing_in_steady_state() {
         .unwrap();
     eventually("drift is reverted within the resync", CONVERGE, || async {
         let i = instance(&f.rds, &id).await?;
-        let rules = ingress_sources(&f.ec2, &db_group).await;
+        let rules = support::ingress_sources(&f.ec2, &db_group).await;
         (i.backup_retention_period == Some(7)
             && i.db_instance_status.as_deref() == Some("available")
             && rules.is_empty())
@@ -287,29 +239,12 @@ async fn creates_modifies_reverts_drift_and_writes_nothing_in_steady_state() {
     );
 }
 
-/// An AppStack the test writes (spec and status) in place of the AppStack controller.
-async fn put_stack(env: &Env, ns: &str, name: &str, bindings: &str, status: Option<serde_json::Value>) {
-    env.apply(
-        ns,
-        &format!(
-            "apiVersion: stackwright.io/v1alpha1\nkind: AppStack\nmetadata:\n  name: {name}\nspec:\n  network: {{vpcId: vpc-0123456789abcdef0, publicSubnetIds: [subnet-0000000a, subnet-0000000b], privateSubnetIds: [subnet-0000000c, subnet-0000000d]}}\n  services: [{{name: api, image: \"nginx:1\", cpu: 256, memory: 512}}]\n  bindings: {bindings}\n"
-        ),
-    );
-    if let Some(status) = status {
-        let stacks: Api<AppStack> = Api::namespaced(env.client().await, ns);
-        stacks
-            .patch_status(name, &PatchParams::default(), &Patch::Merge(serde_json::json!({ "status": status })))
-            .await
-            .unwrap();
-    }
-}
-
 #[tokio::test]
 async fn placement_and_access_follow_the_app_stacks() {
     let f = setup("db-stacks").await;
-    let (vpc, subnets) = network(&f.ec2).await;
-    let web_tasks = task_group(&f.ec2, &vpc, "web-tasks").await;
-    let worker_tasks = task_group(&f.ec2, &vpc, "worker-tasks").await;
+    let (vpc, subnets) = support::network(&f.ec2, 30).await;
+    let web_tasks = support::task_group(&f.ec2, &vpc, "web-tasks").await;
+    let worker_tasks = support::task_group(&f.ec2, &vpc, "worker-tasks").await;
     let _ctl = f.env.controller_with_resync(&f.ns, "dbstacks", "10m");
     let spec = "  version: \"16.4\"\n  instanceClass: db.t4g.micro\n  network: {appStack: web}\n";
     f.env.apply(&f.ns, &database("db", spec));
@@ -319,7 +254,7 @@ async fn placement_and_access_follow_the_app_stacks() {
     assert!(condition(&db, "Stalled").unwrap().2.contains("web"));
 
     // It appears without a network: waiting for it, promptly (the resync is ten minutes away).
-    put_stack(f.env, &f.ns, "web", "[{database: db, envPrefix: DATABASE}]", None).await;
+    support::put_stack(f.env, &f.ns, "web", "[{database: db, envPrefix: DATABASE}]", None).await;
     wait_db(&f.api, "db", "WaitingForDependency", |d| {
         condition(d, "Reconciling")
             .is_some_and(|(s, r, m)| s == "True" && r == "WaitingForDependency" && m.contains("web"))
@@ -330,26 +265,26 @@ async fn placement_and_access_follow_the_app_stacks() {
     // It reports its network and task group: the database is placed there and admits the tasks.
     let status =
         serde_json::json!({"network": {"vpcId": vpc, "dataSubnetIds": subnets}, "taskSecurityGroupId": web_tasks});
-    put_stack(f.env, &f.ns, "web", "[{database: db, envPrefix: DATABASE}]", Some(status)).await;
+    support::put_stack(f.env, &f.ns, "web", "[{database: db, envPrefix: DATABASE}]", Some(status)).await;
     let db = wait_db(&f.api, "db", "Ready in the stack's network", ready).await;
     let group = resource(&db, "ec2:SecurityGroup");
-    assert_eq!(ingress_sources(&f.ec2, &group).await, [format!("5432:{web_tasks}")]);
+    assert_eq!(support::ingress_sources(&f.ec2, &group).await, [format!("5432:{web_tasks}")]);
 
     // A second stack binds: its tasks are admitted too; it unbinds: they are not.
     let worker_status = serde_json::json!({"taskSecurityGroupId": worker_tasks});
-    put_stack(f.env, &f.ns, "worker", "[{database: db, envPrefix: DB}]", Some(worker_status.clone())).await;
+    support::put_stack(f.env, &f.ns, "worker", "[{database: db, envPrefix: DB}]", Some(worker_status.clone())).await;
     let both = {
         let mut v = vec![format!("5432:{web_tasks}"), format!("5432:{worker_tasks}")];
         v.sort();
         v
     };
     eventually("the worker's tasks are admitted", Duration::from_secs(60), || async {
-        (ingress_sources(&f.ec2, &group).await == both).then_some(())
+        (support::ingress_sources(&f.ec2, &group).await == both).then_some(())
     })
     .await;
-    put_stack(f.env, &f.ns, "worker", "[]", None).await;
+    support::put_stack(f.env, &f.ns, "worker", "[]", None).await;
     eventually("the unbound worker is no longer admitted", Duration::from_secs(60), || async {
-        (ingress_sources(&f.ec2, &group).await == [format!("5432:{web_tasks}")]).then_some(())
+        (support::ingress_sources(&f.ec2, &group).await == [format!("5432:{web_tasks}")]).then_some(())
     })
     .await;
 
@@ -357,7 +292,7 @@ async fn placement_and_access_follow_the_app_stacks() {
     let stacks: Api<AppStack> = Api::namespaced(f.env.client().await, &f.ns);
     stacks.delete("web", &DeleteParams::default()).await.unwrap();
     eventually("the deleted stack's tasks are no longer admitted", Duration::from_secs(60), || async {
-        ingress_sources(&f.ec2, &group).await.is_empty().then_some(())
+        support::ingress_sources(&f.ec2, &group).await.is_empty().then_some(())
     })
     .await;
 }
@@ -374,7 +309,7 @@ async fn gone(api: &Api<Database>, name: &str) {
 #[tokio::test]
 async fn deletion_follows_the_policy_and_protection_holds() {
     let f = setup("db-delete").await;
-    let (vpc, subnets) = network(&f.ec2).await;
+    let (vpc, subnets) = support::network(&f.ec2, 30).await;
     let _ctl = f.env.controller(&f.ns, "dbdelete");
     let base = format!("  version: \"15.7\"\n  instanceClass: db.t3.micro\n{}", explicit_network(&vpc, &subnets));
     f.env.apply(&f.ns, &database("snap", &base));
@@ -469,7 +404,7 @@ async fn deletion_follows_the_policy_and_protection_holds() {
 #[tokio::test]
 async fn no_password_reaches_kubernetes_or_the_log() {
     let f = setup("db-secret").await;
-    let (vpc, subnets) = network(&f.ec2).await;
+    let (vpc, subnets) = support::network(&f.ec2, 30).await;
     let ctl = f.env.controller(&f.ns, "dbsecret");
     let spec = format!("  version: \"15.7\"\n  instanceClass: db.t3.micro\n{}", explicit_network(&vpc, &subnets));
     f.env.apply(&f.ns, &database("quiet", &spec));
@@ -484,7 +419,7 @@ async fn no_password_reaches_kubernetes_or_the_log() {
     let dump = f.env.kubectl(&["get", "secrets,events,databases", "-n", &f.ns, "-o", "yaml"], None);
     let everything = String::from_utf8_lossy(&dump.stdout).to_string();
     assert!(everything.contains("passwordSecretArn"), "the dump holds the connection Secret");
-    let encoded = base64_of(&password);
+    let encoded = support::base64_of(&password);
     assert!(
         !everything.contains(&password) && !everything.contains(&encoded),
         "the password is in a Kubernetes object"
@@ -492,9 +427,4 @@ async fn no_password_reaches_kubernetes_or_the_log() {
     let log = ctl.log_tail();
     assert!(!log.is_empty());
     assert!(!log.contains(&password), "the password is in the controller's log");
-}
-
-fn base64_of(s: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(s)
 }

@@ -8,6 +8,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod crash;
+
 use std::future::Future;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -384,4 +386,77 @@ where
     });
     tokio::time::timeout(Duration::from_secs(60), is_listed).await.expect("the watch lists within 60 s").unwrap();
     handle
+}
+
+/// A VPC `10.<octet>.0.0/16` with two subnets in two zones, as a user's existing network.
+pub async fn network(ec2: &aws_sdk_ec2::Client, octet: u8) -> (String, Vec<String>) {
+    let vpc =
+        ec2.create_vpc().cidr_block(format!("10.{octet}.0.0/16")).send().await.unwrap().vpc.unwrap().vpc_id.unwrap();
+    let mut subnets = Vec::new();
+    for (i, az) in ["a", "b"].into_iter().enumerate() {
+        let subnet = ec2
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block(format!("10.{octet}.{i}.0/24"))
+            .availability_zone(format!("{REGION}{az}"))
+            .send()
+            .await
+            .unwrap();
+        subnets.push(subnet.subnet.unwrap().subnet_id.unwrap());
+    }
+    (vpc, subnets)
+}
+
+/// A security group standing in for an AppStack's task group.
+pub async fn task_group(ec2: &aws_sdk_ec2::Client, vpc: &str, name: &str) -> String {
+    let out = ec2.create_security_group().vpc_id(vpc).group_name(name).description("tasks").send().await.unwrap();
+    out.group_id.unwrap()
+}
+
+/// What a security group admits, as sorted `port:source` lines.
+pub async fn ingress_sources(ec2: &aws_sdk_ec2::Client, group: &str) -> Vec<String> {
+    let out = ec2.describe_security_groups().group_ids(group).send().await.unwrap();
+    let mut sources: Vec<String> = out.security_groups()[0]
+        .ip_permissions()
+        .iter()
+        .flat_map(|p| {
+            let port = p.from_port().unwrap_or_default();
+            let groups = p.user_id_group_pairs().iter().filter_map(|u| u.group_id().map(str::to_string));
+            let cidrs = p.ip_ranges().iter().filter_map(|r| r.cidr_ip().map(str::to_string));
+            groups.chain(cidrs).map(move |s| format!("{port}:{s}")).collect::<Vec<_>>()
+        })
+        .collect();
+    sources.sort();
+    sources
+}
+
+/// An AppStack `name` written by the test — spec and, when given, status — in place of the
+/// AppStack controller, which does not exist yet.
+pub async fn put_stack(env: &Env, ns: &str, name: &str, bindings: &str, status: Option<serde_json::Value>) {
+    env.apply(
+        ns,
+        &format!(
+            "apiVersion: stackwright.io/v1alpha1\nkind: AppStack\nmetadata:\n  name: {name}\nspec:\n  network: {{vpcId: vpc-0123456789abcdef0, publicSubnetIds: [subnet-0000000a, subnet-0000000b], privateSubnetIds: [subnet-0000000c, subnet-0000000d]}}\n  services: [{{name: api, image: \"nginx:1\", cpu: 256, memory: 512}}]\n  bindings: {bindings}\n"
+        ),
+    );
+    if let Some(status) = status {
+        let stacks: kube::Api<stackwright_api::AppStack> = kube::Api::namespaced(env.client().await, ns);
+        let patch = kube::api::Patch::Merge(serde_json::json!({ "status": status }));
+        stacks.patch_status(name, &kube::api::PatchParams::default(), &patch).await.unwrap();
+    }
+}
+
+/// The conditions of any Stackwright object, as `(status, reason, message)` of `type_`.
+pub fn condition(
+    conditions: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition],
+    type_: &str,
+) -> Option<(String, String, String)> {
+    let c = conditions.iter().find(|c| c.type_ == type_)?;
+    Some((c.status.clone(), c.reason.clone(), c.message.clone()))
+}
+
+/// Base64 of `s`, to look for a secret value in a dump of Kubernetes objects too.
+pub fn base64_of(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
 }

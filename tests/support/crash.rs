@@ -1,0 +1,176 @@
+//! What the crash matrices of Database and Cache share: a namespace whose object's every
+//! condition is recorded, a network with three subnets and a task security group, the AppStack
+//! `web` written by the test (spec and status; AppStack has no controller yet), controllers that
+//! abort right after one AWS write, and the survivors that must converge.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use k8s_openapi::serde::Serialize;
+use k8s_openapi::serde::de::DeserializeOwned;
+use kube::Api;
+use kube::api::{Patch, PatchParams};
+
+use super::{Controller, Env, env, eventually};
+
+pub const WITHIN: Duration = Duration::from_secs(120);
+
+#[derive(Debug)]
+pub struct Crash<K: kube::Resource> {
+    pub env: &'static Env,
+    pub ns: String,
+    pub api: Api<K>,
+    pub vpc: String,
+    pub subnets: Vec<String>,
+    pub tasks: String,
+    cluster: String,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+/// The conditions of any Stackwright object, as `Type=Status:Reason`.
+fn conditions_of<K: Serialize>(obj: &K) -> Vec<String> {
+    let value = serde_json::to_value(obj).unwrap_or_default();
+    let list = value["status"]["conditions"].as_array().cloned().unwrap_or_default();
+    list.iter()
+        .map(|c| {
+            format!(
+                "{}={}:{}",
+                c["type"].as_str().unwrap_or(""),
+                c["status"].as_str().unwrap_or(""),
+                c["reason"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+impl<K> Crash<K>
+where
+    K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + Serialize
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    /// A namespace for crash point `point`, a network (`10.<octet>.0.0/16`), and the stack `web`
+    /// reporting two data subnets and the task group, with `bindings`.
+    pub async fn new(prefix: &str, point: &str, cluster: &str, octet: u8, bindings: &str) -> Self {
+        let env = env();
+        let ns = env.namespace(&format!("{prefix}-{}", point.to_lowercase())).await;
+        let api: Api<K> = Api::namespaced(env.client().await, &ns);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        {
+            let seen = seen.clone();
+            super::watch_from_now(api.clone(), move |obj: &K| seen.lock().unwrap().extend(conditions_of(obj))).await;
+        }
+        let ec2 = aws_sdk_ec2::Client::new(&env.sdk_config().await);
+        let (vpc, mut subnets) = super::network(&ec2, octet).await;
+        let third = ec2
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block(format!("10.{octet}.2.0/24"))
+            .availability_zone(format!("{}c", super::REGION))
+            .send()
+            .await
+            .unwrap();
+        subnets.push(third.subnet.unwrap().subnet_id.unwrap());
+        let tasks = super::task_group(&ec2, &vpc, "tasks").await;
+        let case = Crash { env, ns, api, vpc, subnets, tasks, cluster: cluster.into(), seen };
+        case.stack(bindings, 2).await;
+        case
+    }
+
+    /// The AppStack `web` with `bindings`, reporting the first `subnets` subnets as its data tier.
+    pub async fn stack(&self, bindings: &str, subnets: usize) {
+        let status = serde_json::json!({
+            "network": {"vpcId": self.vpc, "dataSubnetIds": self.subnets[..subnets]},
+            "taskSecurityGroupId": self.tasks,
+        });
+        super::put_stack(self.env, &self.ns, "web", bindings, Some(status)).await;
+    }
+
+    pub fn apply(&self, name: &str, spec: &str) {
+        let kind = K::kind(&());
+        self.env.apply(
+            &self.ns,
+            &format!("apiVersion: stackwright.io/v1alpha1\nkind: {kind}\nmetadata:\n  name: {name}\nspec:\n{spec}"),
+        );
+    }
+
+    pub async fn patch_spec(&self, name: &str, spec: serde_json::Value) {
+        let patch = Patch::Merge(serde_json::json!({ "spec": spec }));
+        self.api.patch(name, &PatchParams::default(), &patch).await.unwrap();
+    }
+
+    pub fn controller(&self, faults: Option<&str>) -> Controller {
+        let mut args = vec!["--leader-elect=false"];
+        if let Some(f) = faults {
+            args.extend(["--inject-faults", f]);
+        }
+        // A far resync: whatever the survivor does, it does because the object needs it.
+        self.env.controller_with(&self.ns, &self.cluster, "1h", &args)
+    }
+
+    /// Runs a controller that aborts right after `op` succeeds, and waits for the abort.
+    pub async fn crash_after(&self, op: &str) {
+        let mut doomed = self.controller(Some(&format!("{op}:crash-after")));
+        let status = doomed.exited(WITHIN).await;
+        assert!(
+            status.is_some_and(|s| !s.success()),
+            "the controller should have aborted right after {op}: {status:?}\n{}",
+            doomed.log_tail()
+        );
+    }
+
+    /// Runs a controller without faults until `name` is Ready.
+    pub async fn converge(&self, name: &str) -> K {
+        let _first = self.controller(None);
+        self.ready(name).await
+    }
+
+    pub async fn ready(&self, name: &str) -> K {
+        eventually("Ready for the current generation", WITHIN, || async {
+            let obj = self.api.get(name).await.ok()?;
+            let generation = obj.meta().generation;
+            let value = serde_json::to_value(&obj).ok()?;
+            let observed = value["status"]["observedGeneration"].as_i64();
+            let ready = conditions_of(&obj).iter().any(|c| c.starts_with("Ready=True"));
+            (ready && observed == generation).then_some(obj)
+        })
+        .await
+    }
+
+    pub async fn gone(&self, name: &str) {
+        eventually("the object is gone", WITHIN, || async {
+            matches!(self.api.get_opt(name).await, Ok(None)).then_some(())
+        })
+        .await;
+    }
+
+    /// No status along the way may have stalled: a survivor must recognise what a crashed
+    /// controller made as its own.
+    pub fn assert_never_stalled(&self) {
+        let seen = self.seen.lock().unwrap().clone();
+        assert!(
+            !seen.iter().any(|s| s.starts_with("Stalled=True")),
+            "no status may stall on our own resources: {seen:?}"
+        );
+    }
+
+    pub fn owner(&self, name: &str) -> String {
+        format!("{}/{}/{name}", K::kind(&()), self.ns)
+    }
+}
+
+/// The test functions of a crash matrix: `crash_points! { path: test_name => "Operation", args...; }`.
+#[macro_export]
+macro_rules! crash_points {
+    ($path:ident: $($test:ident => $op:literal $(, $arg:expr)*;)+) => {$(
+        #[tokio::test]
+        async fn $test() {
+            $path($op $(, $arg)*).await;
+        }
+    )+};
+}
