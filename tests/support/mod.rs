@@ -390,6 +390,11 @@ where
 
 /// A VPC `10.<octet>.0.0/16` with two subnets in two zones, as a user's existing network.
 pub async fn network(ec2: &aws_sdk_ec2::Client, octet: u8) -> (String, Vec<String>) {
+    network_in(ec2, octet, REGION).await
+}
+
+/// The same in `region` (the client's).
+pub async fn network_in(ec2: &aws_sdk_ec2::Client, octet: u8, region: &str) -> (String, Vec<String>) {
     let vpc =
         ec2.create_vpc().cidr_block(format!("10.{octet}.0.0/16")).send().await.unwrap().vpc.unwrap().vpc_id.unwrap();
     let mut subnets = Vec::new();
@@ -398,7 +403,7 @@ pub async fn network(ec2: &aws_sdk_ec2::Client, octet: u8) -> (String, Vec<Strin
             .create_subnet()
             .vpc_id(&vpc)
             .cidr_block(format!("10.{octet}.{i}.0/24"))
-            .availability_zone(format!("{REGION}{az}"))
+            .availability_zone(format!("{region}{az}"))
             .send()
             .await
             .unwrap();

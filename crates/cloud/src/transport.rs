@@ -78,7 +78,10 @@ impl RateLimits {
             "secretsmanager" => (40.0, 80),
             "sts" => (20.0, 40),
             "logs" => (5.0, 10),
-            "rds" | "elasticache" | "elbv2" => (10.0, 40),
+            // RDS: a burst of 300 and 12/s sustained per account and region (RDS User Guide,
+            // "Request throttling for the Amazon RDS API").
+            "rds" => (10.0, 250),
+            "elasticache" | "elbv2" => (10.0, 40),
             _ => (10.0, 20),
         };
         Rate { per_second, burst }

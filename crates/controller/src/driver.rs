@@ -32,8 +32,30 @@ use crate::error::{Error, Result};
 use crate::schedule::{Class, Settled, classify, jittered, spread};
 use crate::status::kind_label;
 
-/// How soon an object with work in flight is looked at again.
+/// How soon an object with work in flight is looked at again, at first.
 pub const POLL: Duration = Duration::from_secs(5);
+
+/// The longest wait between looks at work in flight.
+pub const MAX_POLL: Duration = Duration::from_secs(60);
+
+/// How soon to look again at work in flight that has been going on for `waiting_for`: `asked`
+/// at first, then a quarter of the time waited so far, up to [`MAX_POLL`]. AWS operations take
+/// seconds to tens of minutes (an RDS Multi-AZ conversion): a look every five seconds would spend
+/// the rate limit on nothing, a fixed minute would slow every quick one.
+pub fn poll_after(asked: Duration, waiting_for: Duration) -> Duration {
+    asked.max((waiting_for / 4).min(MAX_POLL))
+}
+
+/// How long `conditions` say the object has been Reconciling (zero when it is not).
+fn reconciling_for(conditions: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition]) -> Duration {
+    conditions::find(conditions, conditions::RECONCILING)
+        .filter(|c| c.status == "True")
+        .and_then(|c| {
+            let since = k8s_openapi::jiff::Timestamp::now().duration_since(c.last_transition_time.0);
+            Duration::try_from(since).ok()
+        })
+        .unwrap_or_default()
+}
 
 /// After how many failed reconciles in a row a failing read is reported although the object was
 /// Ready: one blip must not flip Ready (two status writes, two Events, Argo CD "Progressing").
@@ -137,7 +159,8 @@ pub async fn reconcile<K: Kind>(guard: Arc<DeserializeGuard<K>>, ctx: Arc<Contex
                     }
                     Next::Poll(wait) => {
                         ctx.memory.forget(&key);
-                        Action::requeue(wait)
+                        let conditions = obj.status().map(|s| s.common().conditions.as_slice()).unwrap_or_default();
+                        Action::requeue(poll_after(wait, reconciling_for(conditions)))
                     }
                 })
             }
@@ -438,6 +461,16 @@ mod tests {
         assert!(!converged_for(&status(2, &paused), &meta(2, false, true)), "unpaused since");
         let creating = Outcome::progressing(reason::CREATING, "c");
         assert!(!converged_for(&status(2, &creating), &meta(2, false, true)));
+    }
+
+    #[test]
+    fn long_operations_are_looked_at_less_often() {
+        let s = Duration::from_secs;
+        assert_eq!(poll_after(POLL, s(0)), POLL);
+        assert_eq!(poll_after(POLL, s(12)), POLL);
+        assert_eq!(poll_after(POLL, s(80)), s(20));
+        assert_eq!(poll_after(POLL, s(3600)), MAX_POLL);
+        assert_eq!(poll_after(s(90), s(0)), s(90), "a longer wait asked for stays");
     }
 
     #[test]

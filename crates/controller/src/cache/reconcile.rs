@@ -269,7 +269,7 @@ async fn delete_in_order(
     let owns = |tags: &std::collections::BTreeMap<String, String>| adopt || id.owns(tags);
     let ec = &aws.elasticache;
     let group = ec.replication_group(&want.replication_group).await?;
-    if let Some(group) = group.filter(|g| g.tags.as_ref().is_some_and(|t| owns(t))) {
+    if let Some(group) = group.filter(|g| g.tags.as_ref().is_some_and(&owns)) {
         report.next.cache_status = Some(group.status.clone());
         if group.status == "deleting" {
             return Ok(Some(format!("replication group {} is deleting", want.replication_group)));

@@ -22,19 +22,25 @@ pub struct Clients {
     pub ec2: Ec2,
 }
 
-/// Reads everything the plan compares, fresh, by name.
+/// Reads everything the plan compares, fresh, by name: the instance and its security group
+/// first; while the instance is busy (creating, modifying, ...) nothing else can change, so the
+/// subnet and parameter groups are read only once it is available. Polling a long RDS operation
+/// thus costs one RDS call per look.
 pub async fn observe(aws: &Clients, want: &DesiredDatabase, vpc_id: &str) -> Result<Observed, CloudError> {
-    let (security_group, subnet_group, parameter_group, instance) = tokio::try_join!(
-        aws.ec2.security_group_by_name(vpc_id, &want.security_group),
-        aws.rds.subnet_group(&want.subnet_group),
-        aws.rds.parameter_group(&want.parameter_group),
+    let (instance, security_group) = tokio::try_join!(
         aws.rds.instance(&want.identifier),
+        aws.ec2.security_group_by_name(vpc_id, &want.security_group),
     )?;
+    if instance.as_ref().is_some_and(|i| i.status != "available") {
+        return Ok(Observed { instance, security_group, groups_skipped: true, ..Observed::default() });
+    }
+    let (subnet_group, parameter_group) =
+        tokio::try_join!(aws.rds.subnet_group(&want.subnet_group), aws.rds.parameter_group(&want.parameter_group))?;
     let parameters = match &parameter_group {
         Some(g) => aws.rds.user_parameters(&g.name).await?,
         None => Default::default(),
     };
-    Ok(Observed { security_group, subnet_group, parameter_group, parameters, instance })
+    Ok(Observed { security_group, subnet_group, parameter_group, parameters, instance, groups_skipped: false })
 }
 
 /// Reads the same from the sweep's shared listings (the groups without their tags, which were
@@ -68,5 +74,6 @@ pub async fn observe_shared(
         subnet_group: Some(subnet_group.clone()),
         parameter_group: Some(parameter_group.clone()),
         instance: Some(instance.clone()),
+        groups_skipped: false,
     })
 }

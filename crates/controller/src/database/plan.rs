@@ -24,6 +24,9 @@ pub struct Observed {
     /// The user-set values of the parameter group (when it exists).
     pub parameters: BTreeMap<String, String>,
     pub instance: Option<DbInstance>,
+    /// The subnet and parameter groups were not read: the instance is busy, and nothing about
+    /// them can change until it is available (only the security group's rules can).
+    pub groups_skipped: bool,
 }
 
 /// One write.
@@ -108,6 +111,7 @@ pub fn plan(
         }
     }
     match &observed.subnet_group {
+        _ if observed.groups_skipped => {}
         None => {
             supporting.push(Step::CreateSubnetGroup);
             created = true;
@@ -131,6 +135,7 @@ pub fn plan(
         }
     }
     match &observed.parameter_group {
+        _ if observed.groups_skipped => {}
         None => {
             supporting.push(Step::CreateParameterGroup);
             if !want.parameters.is_empty() {
@@ -390,6 +395,7 @@ mod tests {
     fn matching(d: &DesiredDatabase) -> Observed {
         let i = &d.instance;
         Observed {
+            groups_skipped: false,
             security_group: Some(SecurityGroup {
                 id: "sg-db".into(),
                 name: d.security_group.clone(),
@@ -577,6 +583,17 @@ mod tests {
             adopted,
             Plan::Write(vec![Step::Tag { resource: Resource::SubnetGroup, arn_or_id: "arn:sng".into() }])
         );
+    }
+
+    #[test]
+    fn a_busy_instance_read_without_its_groups_is_waited_for_and_its_rules_still_follow() {
+        let d = want(SPEC);
+        let mut o = Observed { groups_skipped: true, subnet_group: None, parameter_group: None, ..matching(&d) };
+        o.instance.as_mut().expect("i").status = "modifying".into();
+        assert_eq!(run(&d, &o), Plan::Waiting { status: "modifying".into() });
+        o.security_group.as_mut().expect("sg").ingress.clear();
+        let Plan::Write(steps) = run(&d, &o) else { panic!("write") };
+        assert!(matches!(steps.as_slice(), [Step::AuthorizeIngress(_)]), "{steps:?}");
     }
 
     #[test]

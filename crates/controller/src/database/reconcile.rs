@@ -194,28 +194,26 @@ impl Report {
         self.master_user_secret_arn = i.and_then(|i| i.master_user_secret_arn.clone());
         self.pending = i.map(pending).unwrap_or_default();
         let Some(want) = &self.want else { return };
-        let entry = |kind: Owned, id: Option<String>, state: Option<&str>| OwnedResource {
+        let entry = |kind: Owned, id: String, state: Option<&str>| OwnedResource {
             kind: kind.kind().into(),
-            id: id.unwrap_or_default(),
+            id,
             state: state.unwrap_or("Missing").into(),
+        };
+        let available = |present: bool| present.then_some("Available");
+        // Groups not read this time (the instance is busy) keep what was last seen of them.
+        let last = |kind: Owned, name: &str, present: bool| {
+            let kept = self.resources.iter().find(|r| observed.groups_skipped && r.kind == kind.kind()).cloned();
+            kept.unwrap_or_else(|| entry(kind, name.to_string(), available(present)))
         };
         self.resources = vec![
             entry(
                 Owned::SecurityGroup,
-                Some(observed.security_group.as_ref().map_or(want.security_group.clone(), |g| g.id.clone())),
-                observed.security_group.as_ref().map(|_| "Available"),
+                observed.security_group.as_ref().map_or(want.security_group.clone(), |g| g.id.clone()),
+                available(observed.security_group.is_some()),
             ),
-            entry(
-                Owned::SubnetGroup,
-                Some(want.subnet_group.clone()),
-                observed.subnet_group.as_ref().map(|_| "Available"),
-            ),
-            entry(
-                Owned::ParameterGroup,
-                Some(want.parameter_group.clone()),
-                observed.parameter_group.as_ref().map(|_| "Available"),
-            ),
-            entry(Owned::Instance, Some(want.identifier.clone()), i.map(|i| i.status.as_str())),
+            last(Owned::SubnetGroup, &want.subnet_group, observed.subnet_group.is_some()),
+            last(Owned::ParameterGroup, &want.parameter_group, observed.parameter_group.is_some()),
+            entry(Owned::Instance, want.identifier.clone(), i.map(|i| i.status.as_str())),
         ];
     }
 }
@@ -331,12 +329,12 @@ async fn delete_in_order(
         }));
     }
     if let Some(g) = aws.rds.parameter_group(&want.parameter_group).await?
-        && g.tags.as_ref().is_some_and(|t| owns(t))
+        && g.tags.as_ref().is_some_and(&owns)
     {
         aws.rds.delete_parameter_group(&g.name).await?;
     }
     if let Some(g) = aws.rds.subnet_group(&want.subnet_group).await?
-        && g.tags.as_ref().is_some_and(|t| owns(t))
+        && g.tags.as_ref().is_some_and(&owns)
     {
         aws.rds.delete_subnet_group(&g.name).await?;
     }
