@@ -428,3 +428,80 @@ async fn no_password_reaches_kubernetes_or_the_log() {
     assert!(!log.is_empty());
     assert!(!log.contains(&password), "the password is in the controller's log");
 }
+
+#[tokio::test]
+async fn changes_held_for_the_maintenance_window_are_shown_until_it_comes() {
+    let f = setup("db-window").await;
+    let (vpc, subnets) = support::network(&f.ec2, 31).await;
+    let _ctl = f.env.controller(&f.ns, "dbwindow");
+    let spec = format!(
+        "  version: \"15.7\"\n  instanceClass: db.t3.micro\n  applyDuringMaintenanceWindow: true\n{}",
+        explicit_network(&vpc, &subnets)
+    );
+    f.env.apply(&f.ns, &database("held", &spec));
+    let db = wait_db(&f.api, "held", "Ready", ready).await;
+    let id = identifier(&db);
+    f.env.apply(&f.ns, &database("held", &spec.replace("db.t3.micro", "db.t3.small")));
+    // RDS holds the change: the object is Ready and says what waits for the window.
+    let db = wait_db(&f.api, "held", "the pending class is shown", |d| {
+        ready(d)
+            && d.status.as_ref().is_some_and(|s| {
+                s.pending_modifications.get("instanceClass").map(String::as_str) == Some("db.t3.small")
+            })
+    })
+    .await;
+    assert!(condition(&db, "Ready").unwrap().2.contains("maintenance window"), "{:?}", condition(&db, "Ready"));
+    assert_eq!(instance(&f.rds, &id).await.unwrap().db_instance_class(), Some("db.t3.micro"));
+    // The window comes: RDS applies it, and the status no longer lists it.
+    f.env.emulator("rds/maintenance-window");
+    eventually("the window applied the class", CONVERGE, || async {
+        (instance(&f.rds, &id).await?.db_instance_class() == Some("db.t3.small")).then_some(())
+    })
+    .await;
+    wait_db(&f.api, "held", "nothing pending", |d| {
+        ready(d) && d.status.as_ref().is_some_and(|s| s.pending_modifications.is_empty())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn someone_elses_group_is_a_conflict_until_adopted_and_paused_writes_nothing() {
+    let f = setup("db-conflict").await;
+    let (vpc, subnets) = support::network(&f.ec2, 32).await;
+    let ctl = f.env.controller(&f.ns, "dbconflict");
+    // A security group under the name the Database would give its own, made by someone else.
+    let id = stackwright_api::naming::ObjectIdentity {
+        cluster_id: "dbconflict".into(),
+        kind: "Database".into(),
+        namespace: f.ns.clone(),
+        name: "taken".into(),
+        uid: String::new(),
+    };
+    let theirs = support::task_group(&f.ec2, &vpc, &id.physical_name("db", 255)).await;
+    let spec = format!("  version: \"15.7\"\n  instanceClass: db.t3.micro\n{}", explicit_network(&vpc, &subnets));
+    f.env.apply(&f.ns, &format!("{}  deletionPolicy: Delete\n", database("taken", &spec)));
+    let db = wait_db(&f.api, "taken", "NameConflict", |d| stalled_with(d, "NameConflict")).await;
+    assert!(condition(&db, "Stalled").unwrap().2.contains("stackwright.io/adopt"));
+    assert!(instance(&f.rds, &id.physical_name_letter_first("", 63, 'd')).await.is_none());
+
+    // Paused and adopted: still no write; the status says it differs.
+    let writes = |m: &str| aws_calls(m, stackwright_cloud::calls::is_write);
+    let before = writes(&ctl.metrics().await);
+    f.env.kubectl(
+        &["annotate", "database", "taken", "-n", &f.ns, "stackwright.io/paused=true", "stackwright.io/adopt=true"],
+        None,
+    );
+    wait_db(&f.api, "taken", "Paused", |d| condition(d, "Ready").is_some_and(|(_, r, _)| r == "Paused")).await;
+    assert_eq!(writes(&ctl.metrics().await), before, "paused: no AWS write");
+
+    // Unpaused: the group is taken over (tagged) and the database is created around it.
+    f.env.kubectl(&["annotate", "database", "taken", "-n", &f.ns, "stackwright.io/paused-"], None);
+    let db = wait_db(&f.api, "taken", "Ready after adoption", ready).await;
+    assert_eq!(resource(&db, "ec2:SecurityGroup"), theirs);
+    let out = f.ec2.describe_security_groups().group_ids(&theirs).send().await.unwrap();
+    let tags = out.security_groups()[0].tags();
+    assert!(
+        tags.iter().any(|t| t.key() == Some("stackwright.io/owner")
+            && t.value() == Some(format!("Database/{}/taken", f.ns).as_str()))
+    );
+}

@@ -465,3 +465,33 @@ fn kustomize_monitoring_renders_the_servicemonitor_rules_and_dashboard() {
     assert_eq!(dashboard["metadata"]["namespace"].as_str(), Some("stackwright-system"));
     assert_eq!(dashboard["data"]["stackwright-dashboard.json"].as_str(), Some(read(DASHBOARD).as_str()));
 }
+
+/// Every operation the RDS, ElastiCache, EC2 and Secrets Manager adapters call (`call!("Op", ...)`)
+/// is an action of the IAM policy (for these services IAM's action names are the operations').
+#[test]
+fn the_iam_policy_grants_every_operation_the_adapters_call() {
+    let policy: serde_json::Value = serde_json::from_str(&read("deploy/iam-policy.json")).unwrap();
+    let granted: std::collections::BTreeSet<String> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| match &s["Action"] {
+            serde_json::Value::String(a) => vec![a.clone()],
+            serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            _ => vec![],
+        })
+        .collect();
+    for (module, prefix) in
+        [("rds", "rds"), ("elasticache", "elasticache"), ("ec2", "ec2"), ("secretsmanager", "secretsmanager")]
+    {
+        let source = read(&format!("crates/cloud/src/{module}.rs"));
+        let operations: Vec<&str> =
+            source.split("call!(\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+        assert!(operations.len() >= 5, "{module}: adapter calls found: {operations:?}");
+        for op in operations {
+            assert!(granted.contains(&format!("{prefix}:{op}")), "deploy/iam-policy.json lacks {prefix}:{op}");
+        }
+    }
+    // Deleting with a final snapshot takes the snapshot under the caller's permissions.
+    assert!(granted.contains("rds:CreateDBSnapshot") && granted.contains("elasticache:CreateSnapshot"));
+}

@@ -229,4 +229,12 @@ async fn immutable_fields_cannot_change_after_creation() {
     refused(&ns, "storage shrink", &shrunk, "cannot shrink");
     let grown = variant(DATABASE, "accunode-db", |v| v["spec"]["storage"]["sizeGiB"] = json!(50));
     env.apply(&ns, &grown);
+    let renamed = variant(DATABASE, "accunode-db", |v| v["spec"]["masterUsername"] = json!("someone_else"));
+    refused(&ns, "master user change", &renamed, "masterUsername is immutable");
+
+    env.apply(&ns, CACHE);
+    let plain = variant(CACHE, "accunode-redis", |v| v["spec"]["transitEncryption"] = json!(false));
+    refused(&ns, "transit encryption change", &plain, "transitEncryption is immutable");
+    let valkey = variant(CACHE, "accunode-redis", |v| v["spec"]["engine"] = json!("valkey"));
+    refused(&ns, "engine change", &valkey, "engine is immutable");
 }

@@ -151,6 +151,15 @@ impl Env {
             .collect()
     }
 
+    /// POSTs to one of the emulator's test-control routes (`/stackwright-emulator/...`), e.g.
+    /// `rds/maintenance-window`; returns its JSON answer.
+    pub fn emulator(&self, route: &str) -> String {
+        let port: u16 = self.aws_endpoint.rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap();
+        let (code, body) = http(port, "POST", &format!("/stackwright-emulator/{route}")).expect("the emulator answers");
+        assert_eq!(code, 200, "{route}: {body}");
+        body
+    }
+
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(REGION))
@@ -309,9 +318,13 @@ fn free_port() -> u16 {
 }
 
 fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    http(port, "GET", path)
+}
+
+fn http(port: u16, method: &str, path: &str) -> Option<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    write!(s, "{method} {path} HTTP/1.0\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n").ok()?;
     let mut resp = String::new();
     s.read_to_string(&mut resp).ok()?;
     let code = resp.split_whitespace().nth(1)?.parse().ok()?;
