@@ -106,7 +106,13 @@ async fn valid_manifests_of_every_kind_are_accepted_with_defaults() {
     let out = env.kubectl(&["get", "sbucket", "-n", &ns], None);
     let table = String::from_utf8_lossy(&out.stdout);
     let header: Vec<&str> = table.lines().next().unwrap_or_default().split_whitespace().collect();
-    assert_eq!(header, ["NAME", "READY", "STATUS", "BUCKET", "AGE"], "{table}");
+    assert_eq!(header, ["NAME", "READY", "STATUS", "BUCKET", "COST", "AGE"], "{table}");
+    for (short, column) in [("sdb", "ENDPOINT"), ("scache", "ENDPOINT")] {
+        let out = env.kubectl(&["get", short, "-n", &ns], None);
+        let table = String::from_utf8_lossy(&out.stdout);
+        let header: Vec<&str> = table.lines().next().unwrap_or_default().split_whitespace().collect();
+        assert_eq!(header, ["NAME", "READY", "STATUS", column, "COST", "AGE"], "{short}: {table}");
+    }
     let out = env.kubectl(&["explain", "bucket.spec.lifecycle"], None);
     let explain = String::from_utf8_lossy(&out.stdout);
     assert!(explain.contains("Lifecycle rules") && explain.contains("transitions"), "{explain}");
