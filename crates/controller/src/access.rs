@@ -88,3 +88,17 @@ pub fn required(id: &Option<String>) -> Result<&str, CloudError> {
         message: "the security group is not known yet".into(),
     })
 }
+
+/// Deletes this object's security group `name`, found by its owner tag (the network it was made
+/// in may be gone from the spec or the stack by now). A group still in use is `Busy`.
+pub async fn delete_security_group(ec2: &Ec2, name: &str, id: &ObjectIdentity) -> Result<(), CloudError> {
+    for group in ec2.security_groups_by_tag(stackwright_api::naming::TAG_OWNER, &id.owner()).await? {
+        if group.name == name && id.owns(&group.tags) {
+            match ec2.delete_security_group(&group.id).await {
+                Err(e) if e.is_not_found() => {}
+                other => other?,
+            }
+        }
+    }
+    Ok(())
+}

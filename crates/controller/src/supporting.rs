@@ -7,6 +7,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use stackwright_cloud::ec2::{IngressRule, Source};
 
+/// The verdict on a Database or Cache: what its plan decides, with the kind's own steps `S`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Plan<S> {
+    /// Progress needs a person.
+    Blocked { reason: &'static str, message: String },
+    /// These writes, in order: one wave.
+    Write(Vec<S>),
+    /// Nothing to write now: AWS is working on the main resource (its status word).
+    Waiting { status: String },
+    /// Everything matches; `pending` lists what AWS has accepted but not applied yet (held for the
+    /// maintenance window, or still being applied).
+    InSync { pending: BTreeMap<String, String> },
+}
+
 /// The ingress rules to revoke and to authorize so that a security group admits `port` from each
 /// `admitted` task security group and nothing else (rules added by hand included).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -108,18 +108,8 @@ impl Resource {
     }
 }
 
-/// The verdict on one Cache.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Plan {
-    /// Progress needs a person.
-    Blocked { reason: &'static str, message: String },
-    /// These writes, in order: one wave.
-    Write(Vec<Step>),
-    /// Nothing to write now: AWS is working on the replication group (its status word).
-    Waiting { status: String },
-    /// Everything matches; `pending` lists what ElastiCache has accepted but not applied yet.
-    InSync { pending: BTreeMap<String, String> },
-}
+/// The verdict on one Cache: what [`plan`] decides.
+pub type Plan = crate::supporting::Plan<Step>;
 
 /// Decides what to do. `vpc_id`/`subnet_ids` are the resolved placement; `admitted` the task
 /// security groups that may connect; `adopt` whether resources without our tags may be taken over.

@@ -12,7 +12,7 @@ use stackwright_api::annotations;
 use stackwright_api::common::{CommonStatus, OwnedResource};
 use stackwright_api::conditions::{self, Outcome, reason};
 use stackwright_api::database::{Database, DatabaseDeletionPolicy, DatabaseStatus};
-use stackwright_api::naming::{ObjectIdentity, TAG_OWNER};
+use stackwright_api::naming::ObjectIdentity;
 use stackwright_api::network::Endpoint;
 use stackwright_cloud::CloudError;
 use stackwright_cloud::rds::DbInstance;
@@ -338,16 +338,7 @@ async fn delete_in_order(
     {
         aws.rds.delete_subnet_group(&g.name).await?;
     }
-    // By owner tag: the network the group was made in may be gone from the spec or the stack.
-    let owner = want.tags.get(TAG_OWNER).cloned().unwrap_or_default();
-    for g in aws.ec2.security_groups_by_tag(TAG_OWNER, &owner).await? {
-        if g.name == want.security_group && id.owns(&g.tags) {
-            match aws.ec2.delete_security_group(&g.id).await {
-                Err(e) if e.is_not_found() => {}
-                other => other?,
-            }
-        }
-    }
+    crate::access::delete_security_group(&aws.ec2, &want.security_group, id).await?;
     Ok(None)
 }
 
