@@ -4,7 +4,7 @@
 //! Ready (or gone, after a delete) with exactly one bucket, ours and configured as the spec
 //! says, and no status along the way may have called our own bucket a conflict.
 //!
-//! Later kinds add their operations here.
+//! Database and Cache have their own matrices (`crash_database.rs`, `crash_cache.rs`).
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
