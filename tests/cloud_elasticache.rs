@@ -153,6 +153,14 @@ async fn a_replication_group_is_created_as_asked_and_read_alike_one_by_one_and_i
         // While it is created, AWS refuses changes: try later, never a stall.
         let group = ec.replication_group(&id).await.unwrap().unwrap();
         assert_eq!(group.status, "creating");
+        // The light read for polling: one call, the group's state, no tags.
+        calls.clear();
+        let state = ec.replication_group_state(&id).await.unwrap().unwrap();
+        assert_eq!(
+            (state.status.as_str(), state.arn.as_str(), state.tags.as_ref()),
+            ("creating", group.arn.as_str(), None)
+        );
+        assert_eq!(calls.operations(), ["DescribeReplicationGroups"], "one call");
         let change = Modification { snapshot_retention_limit: Some(2), apply_immediately: true, ..Default::default() };
         let err = ec.modify_replication_group(&id, &change).await.unwrap_err();
         assert_eq!((err.category, err.code.as_str()), (ErrorCategory::Busy, "InvalidReplicationGroupState"), "{err}");

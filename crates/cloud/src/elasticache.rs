@@ -356,6 +356,18 @@ impl ElastiCache {
         }
     }
 
+    /// One replication group's status and group-level settings, without its member clusters'
+    /// details and without tags, or `None`: one call, for looking at a group AWS is busy with.
+    pub async fn replication_group_state(&self, id: &str) -> Result<Option<ReplicationGroup>, CloudError> {
+        let out = call!(
+            "DescribeReplicationGroups",
+            self.client.describe_replication_groups().replication_group_id(id).send()
+        )
+        .optional()?;
+        let group = out.and_then(|o| o.replication_groups).and_then(|g| g.into_iter().next());
+        Ok(group.map(|g| join(g, &HashMap::new())))
+    }
+
     /// One replication group with its tags, or `None` if there is none of this id: three calls
     /// (the group; its primary, whose settings ModifyReplicationGroup keeps equal on every
     /// member; its tags).

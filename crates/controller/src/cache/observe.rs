@@ -35,10 +35,20 @@ async fn auth_secret(
     }
 }
 
-/// Reads everything the plan compares, fresh, by name.
+/// Reads everything the plan compares, fresh, by name: the replication group's state and its
+/// security group first; while the group is busy (creating, modifying, ...) nothing else can
+/// change, so the rest is read only once it is available. Polling a long ElastiCache operation
+/// thus costs one ElastiCache call per look.
 pub async fn observe(aws: &Clients, want: &DesiredCache, vpc_id: &str) -> Result<Observed, CloudError> {
-    let (security_group, subnet_group, parameter_group, replication_group, auth_secret) = tokio::try_join!(
+    let (state, security_group) = tokio::try_join!(
+        aws.elasticache.replication_group_state(&want.replication_group),
         aws.ec2.security_group_by_name(vpc_id, &want.security_group),
+    )?;
+    if let Some(group) = state.filter(|g| g.status != "available") {
+        let replication_group = Some(group);
+        return Ok(Observed { replication_group, security_group, groups_skipped: true, ..Observed::default() });
+    }
+    let (subnet_group, parameter_group, replication_group, auth_secret) = tokio::try_join!(
         aws.elasticache.subnet_group(&want.subnet_group),
         aws.elasticache.parameter_group(&want.parameter_group),
         aws.elasticache.replication_group(&want.replication_group),
@@ -56,6 +66,7 @@ pub async fn observe(aws: &Clients, want: &DesiredCache, vpc_id: &str) -> Result
         replication_group,
         auth_secret,
         group_tags_known: true,
+        groups_skipped: false,
     })
 }
 
@@ -94,5 +105,6 @@ pub async fn observe_shared(
         replication_group: Some(replication_group.clone()),
         auth_secret,
         group_tags_known: false,
+        groups_skipped: false,
     })
 }

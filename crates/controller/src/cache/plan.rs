@@ -39,6 +39,10 @@ pub struct Observed {
     /// groups from a bulk listing without tags: then their ownership and tags are not checked
     /// (their empty tags say nothing).
     pub group_tags_known: bool,
+    /// The subnet and parameter groups and the token secret were not read: the replication group
+    /// is busy, and nothing about them can change until it is available (only the security
+    /// group's rules can).
+    pub groups_skipped: bool,
 }
 
 impl Default for Observed {
@@ -52,6 +56,7 @@ impl Default for Observed {
             replication_group: None,
             auth_secret: None,
             group_tags_known: true,
+            groups_skipped: false,
         }
     }
 }
@@ -126,7 +131,7 @@ pub fn plan(
         return blocked;
     }
     if let Some(group) = &observed.replication_group
-        && let Some(blocked) = unchangeable(want, group, observed.auth_secret.as_ref())
+        && let Some(blocked) = unchangeable(want, group, observed.auth_secret.as_ref(), !observed.groups_skipped)
     {
         return blocked;
     }
@@ -147,6 +152,7 @@ pub fn plan(
         }
     }
     match &observed.subnet_group {
+        _ if observed.groups_skipped => {}
         None => {
             supporting.push(Step::CreateSubnetGroup);
             missing = true;
@@ -168,6 +174,7 @@ pub fn plan(
         }
     }
     match &observed.parameter_group {
+        _ if observed.groups_skipped => {}
         None => {
             supporting.push(Step::CreateParameterGroup);
             if !want.parameters.is_empty() {
@@ -183,7 +190,7 @@ pub fn plan(
             );
         }
     }
-    if want.transit_encryption {
+    if want.transit_encryption && !observed.groups_skipped {
         match &observed.auth_secret {
             None => {
                 supporting.push(Step::CreateAuthSecret);
@@ -271,7 +278,12 @@ fn conflicts(observed: &Observed, id: &ObjectIdentity, adopt: bool) -> Option<Pl
 
 /// What no write of Stackwright can change on an existing replication group, whatever its status:
 /// a person decides, and nothing is written (not even the first wave, which would leave orphans).
-fn unchangeable(want: &DesiredCache, have: &ReplicationGroup, auth_secret: Option<&Secret>) -> Option<Plan> {
+fn unchangeable(
+    want: &DesiredCache,
+    have: &ReplicationGroup,
+    auth_secret: Option<&Secret>,
+    secret_read: bool,
+) -> Option<Plan> {
     let invalid = |message: String| Some(Plan::Blocked { reason: reason::INVALID_SPEC, message });
     let id = &have.id;
     // The CRD makes spec.engine immutable; a group adopted with the other engine still gets here.
@@ -307,7 +319,7 @@ fn unchangeable(want: &DesiredCache, have: &ReplicationGroup, auth_secret: Optio
             "replication group {id} encrypts in transit but requires no AUTH token, and Stackwright does not set one on an existing group; set its token to the value of secret {secret} (create it if needed), or create a new Cache"
         ));
     }
-    if auth_secret.is_none() {
+    if secret_read && auth_secret.is_none() {
         // Creating a secret now would hold a token the group was not created with.
         return conflict(format!(
             "replication group {id} requires an AUTH token, but secret {secret} that should hold it does not exist (deleted for good, or the group was not created by this object); store the group's token (or a new one after rotating it) in secret {secret} with this object's tags"
@@ -480,6 +492,7 @@ mod tests {
     fn matching(d: &DesiredCache) -> Observed {
         let id = &d.replication_group;
         Observed {
+            groups_skipped: false,
             security_group: Some(SecurityGroup {
                 id: "sg-cache".into(),
                 name: d.security_group.clone(),
@@ -692,6 +705,26 @@ mod tests {
             g.node_type = "cache.t3.small".into();
             assert_eq!(run(&d, &o), Plan::Waiting { status: status.into() }, "{status}");
         }
+    }
+
+    #[test]
+    fn a_busy_group_read_without_its_groups_and_secret_is_waited_for_and_its_rules_still_follow() {
+        let d = want(SPEC);
+        let mut o = Observed {
+            groups_skipped: true,
+            subnet_group: None,
+            parameter_group: None,
+            auth_secret: None,
+            parameters: BTreeMap::new(),
+            ..matching(&d)
+        };
+        let g = group(&mut o);
+        g.status = "creating".into();
+        g.tags = None;
+        assert_eq!(run(&d, &o), Plan::Waiting { status: "creating".into() });
+        o.security_group.as_mut().expect("sg").ingress.clear();
+        let Plan::Write(steps) = run(&d, &o) else { panic!("write") };
+        assert!(matches!(steps.as_slice(), [Step::AuthorizeIngress(_)]), "{steps:?}");
     }
 
     #[test]

@@ -173,11 +173,14 @@ impl Report {
         let g = observed.replication_group.as_ref();
         let endpoint =
             |e: &stackwright_cloud::elasticache::Endpoint| Endpoint { address: e.address.clone(), port: e.port };
+        let skipped = observed.groups_skipped;
         let next = &mut self.next;
         next.primary_endpoint = g.and_then(|g| g.primary_endpoint.as_ref()).map(endpoint);
         next.reader_endpoint = g.and_then(|g| g.reader_endpoint.as_ref()).map(endpoint);
         next.cache_status = g.map(|g| g.status.clone());
-        next.auth_token_secret_arn = observed.auth_secret.as_ref().map(|s| s.arn.clone());
+        if !skipped {
+            next.auth_token_secret_arn = observed.auth_secret.as_ref().map(|s| s.arn.clone());
+        }
         next.pending_modifications = g.map(pending).unwrap_or_default();
         let want = &self.want;
         let entry = |kind: Owned, id: String, state: Option<&str>| OwnedResource {
@@ -186,20 +189,38 @@ impl Report {
             state: state.unwrap_or("Missing").into(),
         };
         let available = |present: bool| present.then_some("Available");
+        // What was not read this time (the group is busy) keeps what was last seen of it.
+        let last = |kind: Owned, fresh: OwnedResource| {
+            let kept = next.common.resources.iter().find(|r| skipped && r.kind == kind.kind()).cloned();
+            kept.unwrap_or(fresh)
+        };
         let mut resources = vec![
             entry(
                 Owned::SecurityGroup,
                 observed.security_group.as_ref().map_or(want.security_group.clone(), |g| g.id.clone()),
                 available(observed.security_group.is_some()),
             ),
-            entry(Owned::SubnetGroup, want.subnet_group.clone(), available(observed.subnet_group.is_some())),
-            entry(Owned::ParameterGroup, want.parameter_group.clone(), available(observed.parameter_group.is_some())),
+            last(
+                Owned::SubnetGroup,
+                entry(Owned::SubnetGroup, want.subnet_group.clone(), available(observed.subnet_group.is_some())),
+            ),
+            last(
+                Owned::ParameterGroup,
+                entry(
+                    Owned::ParameterGroup,
+                    want.parameter_group.clone(),
+                    available(observed.parameter_group.is_some()),
+                ),
+            ),
             entry(Owned::ReplicationGroup, want.replication_group.clone(), g.map(|g| g.status.as_str())),
         ];
         if let Some(name) = &want.auth_token_secret {
             let secret = observed.auth_secret.as_ref();
             let state = secret.map(|s| if s.scheduled_for_deletion { "ScheduledForDeletion" } else { "Available" });
-            resources.push(entry(Owned::AuthSecret, secret.map_or(name.clone(), |s| s.arn.clone()), state));
+            resources.push(last(
+                Owned::AuthSecret,
+                entry(Owned::AuthSecret, secret.map_or(name.clone(), |s| s.arn.clone()), state),
+            ));
         }
         next.common.resources = resources;
     }
