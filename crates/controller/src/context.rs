@@ -53,8 +53,12 @@ pub struct Context {
     pub settings: Settings,
     pub metrics: Arc<Metrics>,
     pub recorder: Recorder,
-    /// Admits reconciles: urgent work first, resyncs in arrival order.
-    pub gate: Gate,
+    /// Admit reconciles, one gate per kind: urgent work first, resyncs in arrival order. Kinds
+    /// mostly call different AWS services, each under its own rate limit; one gate per kind keeps
+    /// a kind whose service is slow (RDS, at a dozen calls per second) from holding every place
+    /// while another kind's work waits.
+    gates: Mutex<HashMap<String, Arc<Gate>>>,
+    concurrency: usize,
     /// What the scheduler remembers of settled objects.
     pub memory: Memory,
     /// The reflector stores of the kinds' watches, set once each watch starts.
@@ -86,11 +90,18 @@ impl Context {
             settings,
             metrics,
             recorder,
-            gate: Gate::new(concurrency),
+            gates: Mutex::default(),
+            concurrency,
             memory: Memory::default(),
             stores: Stores::default(),
             failures: Mutex::default(),
         }
+    }
+
+    /// The gate of kind `K` (made on first use).
+    pub fn gate<K: kube::Resource<DynamicType = ()>>(&self) -> Arc<Gate> {
+        let mut gates = self.gates.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        gates.entry(K::kind(&()).into_owned()).or_insert_with(|| Arc::new(Gate::new(self.concurrency))).clone()
     }
 
     /// The identity of a namespaced object for naming and ownership tags.

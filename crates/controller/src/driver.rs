@@ -134,7 +134,7 @@ pub async fn reconcile<K: Kind>(guard: Arc<DeserializeGuard<K>>, ctx: Arc<Contex
             .and_then(|store| store.get(&ObjectRef::from_obj(guard.as_ref())))
             .is_some_and(|latest| fingerprint(latest.meta()) != print)
     };
-    let (_permit, class) = ctx.gate.admit(class, latest_differs).await;
+    let (_permit, class) = ctx.gate::<K>().admit(class, latest_differs).await;
     if latest_differs() {
         // Changed while it waited for a place: the watch has already queued the new version,
         // which runs right after this returns (as urgent work); reconciling the old one is moot.

@@ -60,8 +60,9 @@ pub struct Config {
     /// How often converged objects are re-read to correct drift (e.g. 10m, 30s).
     #[arg(long, env = "STACKWRIGHT_RESYNC_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration)]
     pub resync_interval: Duration,
-    /// Reconciles running at the same time (all kinds together); one place is always kept for
-    /// new and changed objects, so at least 2.
+    /// Reconciles of one kind running at the same time (each kind has its own places, so a kind
+    /// waiting on a slow AWS service never holds another's); one place is always kept for new
+    /// and changed objects, so at least 2.
     #[arg(long, env = "STACKWRIGHT_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u16).range(2..))]
     pub concurrency: u16,
     /// Address of the /metrics, /healthz and /readyz endpoint.
