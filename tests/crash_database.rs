@@ -133,6 +133,33 @@ async fn update_path(op: &str) {
     assert!(admitted.is_empty(), "the unbound stack is no longer admitted: {admitted:?}");
 }
 
+/// Upgrade path: converged on 15, then the controller dies right after `op` while it moves to 16
+/// (a parameter group of the new family, the instance switched to it, the old group retired).
+async fn upgrade_path(op: &str) {
+    let case = case(op).await;
+    case.apply("db", SPEC);
+    case.converge("db").await;
+    case.apply("db", &SPEC.replace("15.7", "16.4"));
+    case.crash_after(op).await;
+    let _survivor = case.controller(None);
+    let db = case.ready("db").await;
+    assert!(db.status.as_ref().unwrap().engine_version.as_deref().unwrap().starts_with("16."), "{:?}", db.status);
+    // Retiring the old group happens once the instance is in sync: wait for it, then count.
+    eventually_one_of_each(&case, "db.t3.micro").await;
+    case.assert_never_stalled();
+    let (params, _) = parameters_and_admitted(&case, &db).await;
+    assert_eq!(params.get("max_connections").map(String::as_str), Some("150"), "the new group has the parameters");
+}
+
+async fn eventually_one_of_each(case: &Crash<Database>, class: &str) {
+    let want =
+        [format!("instance {class}").as_str(), "parameter group", "security group", "subnet group"].map(String::from);
+    support::eventually("exactly one of each, ours", support::crash::WITHIN, || async {
+        (owned(case).await == want).then_some(())
+    })
+    .await;
+}
+
 /// Delete path: converged, deleted; the controller dies right after `op`.
 async fn delete_path(op: &str, protected: bool) {
     let case = case(op).await;
@@ -166,6 +193,12 @@ crash_points! { update_path:
     update_after_revoke_security_group_ingress => "RevokeSecurityGroupIngress";
     update_after_add_tags_to_resource => "AddTagsToResource";
     update_after_create_tags => "CreateTags";
+}
+
+crash_points! { upgrade_path:
+    upgrade_after_create_db_parameter_group => "CreateDBParameterGroup";
+    upgrade_after_modify_db_instance => "ModifyDBInstance";
+    upgrade_after_delete_db_parameter_group => "DeleteDBParameterGroup";
 }
 
 crash_points! { delete_path:

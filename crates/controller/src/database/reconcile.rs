@@ -97,6 +97,12 @@ async fn converge(db: &Database, ctx: &Context) -> Result<Next> {
                 && let Some(instance) = &observed.instance
             {
                 publish_connection(ctx, db, &want, instance, &mut report).await?;
+                if !paused
+                    && !stackwright_cloud::is_background()
+                    && let Err(e) = retire_parameter_groups(&aws, &want, &id, false).await
+                {
+                    return failed(&mut status, ctx, &report, e, true).await;
+                }
             }
             write_status(&mut status, ctx, &report, &outcome).await?;
             return Ok(Next::after(&outcome));
@@ -144,6 +150,35 @@ async fn publish_connection(
     });
     crate::connection::publish_unless_recorded(ctx, db, &want.connection_secret, &data, recorded).await?;
     report.connection_secret = Some(want.connection_secret.clone());
+    Ok(())
+}
+
+/// Deletes the parameter groups this object made for earlier major versions (a major upgrade
+/// switches to a group of the new family): after a change that left the instance in sync, and
+/// on deletion. A group RDS still holds for the instance is left for the next time.
+async fn retire_parameter_groups(
+    aws: &Clients,
+    want: &DesiredDatabase,
+    id: &ObjectIdentity,
+    adopt: bool,
+) -> Result<(), CloudError> {
+    if want.earlier_parameter_groups.is_empty() {
+        return Ok(());
+    }
+    for group in aws.rds.parameter_groups().await? {
+        if !want.earlier_parameter_groups.contains(&group.name) {
+            continue;
+        }
+        let tags = aws.rds.tags(&group.arn).await?;
+        if !(adopt || id.owns(&tags)) {
+            continue;
+        }
+        match aws.rds.delete_parameter_group(&group.name).await {
+            Ok(()) => tracing::info!(group = %group.name, "deleted the parameter group of an earlier major version"),
+            Err(e) if e.category == stackwright_cloud::ErrorCategory::Busy || e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(())
 }
 
@@ -328,6 +363,7 @@ async fn delete_in_order(
             }
         }));
     }
+    retire_parameter_groups(aws, want, id, adopt).await?;
     if let Some(g) = aws.rds.parameter_group(&want.parameter_group).await?
         && g.tags.as_ref().is_some_and(&owns)
     {
