@@ -35,6 +35,10 @@ use crate::status::kind_label;
 /// How soon an object with work in flight is looked at again, at first.
 pub const POLL: Duration = Duration::from_secs(5);
 
+/// How soon the next wave follows writes AWS completes at once (groups, rules, parameters, tags,
+/// secrets): nothing to wait for but the reconcile itself.
+pub const NEXT_WAVE: Duration = Duration::from_millis(500);
+
 /// The longest wait between looks at work in flight.
 pub const MAX_POLL: Duration = Duration::from_secs(60);
 

@@ -57,6 +57,25 @@ pub fn verdict(plan: &Plan, paused: bool, identifier: &str) -> Verdict {
     Verdict::Report(outcome)
 }
 
+/// How soon to look again after `steps`: the next wave follows at once when they only made
+/// what ElastiCache and EC2 complete synchronously; a change of the main resource is polled.
+pub fn look_again_after(steps: &[Step]) -> std::time::Duration {
+    if steps.iter().any(|s| {
+        matches!(
+            s,
+            Step::CreateReplicationGroup
+                | Step::ModifyReplicationGroup(_)
+                | Step::IncreaseReplicas(_)
+                | Step::DecreaseReplicas(_)
+                | Step::RestoreAuthSecret
+        )
+    }) {
+        crate::driver::POLL
+    } else {
+        crate::driver::NEXT_WAVE
+    }
+}
+
 /// After the writes: ElastiCache works on its own time, so the next reconcile looks again.
 pub fn after_writes(steps: &[Step], identifier: &str) -> Outcome {
     Outcome::progressing(
@@ -191,6 +210,14 @@ mod tests {
     fn reason_of(o: &Outcome) -> Option<&str> {
         let (Outcome::Progressing { reason, .. } | Outcome::Stalled { reason, .. }) = o else { return None };
         Some(reason)
+    }
+
+    #[test]
+    fn the_next_wave_follows_at_once_and_the_group_is_polled() {
+        let first = [Step::CreateSecurityGroup, Step::CreateAuthSecret, Step::CreateParameterGroup];
+        assert_eq!(look_again_after(&first), crate::driver::NEXT_WAVE);
+        assert_eq!(look_again_after(&[Step::CreateReplicationGroup]), crate::driver::POLL);
+        assert_eq!(look_again_after(&[Step::IncreaseReplicas(1)]), crate::driver::POLL);
     }
 
     #[test]

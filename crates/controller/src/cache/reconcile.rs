@@ -15,7 +15,7 @@ use stackwright_api::network::Endpoint;
 use stackwright_cloud::CloudError;
 
 use super::apply::apply;
-use super::assess::{Verdict, after_writes, connection_data, describe, verdict};
+use super::assess::{Verdict, after_writes, connection_data, describe, look_again_after, verdict};
 use super::desired::{DesiredCache, desired};
 use super::observe::{Clients, observe, observe_shared};
 use super::plan::{Observed, Plan, Resource as Owned, pending, plan};
@@ -120,7 +120,7 @@ async fn converge(cache: &Cache, ctx: &Context) -> Result<Next> {
             tracing::info!(cache = %want.replication_group, steps = %describe(&steps), "ElastiCache writes sent");
             let outcome = after_writes(&steps, &want.replication_group);
             write_status(&mut status, ctx, &report, &outcome).await?;
-            Ok(Next::after(&outcome))
+            Ok(Next::Poll(look_again_after(&steps)))
         }
         Err(e) => failed(&mut status, ctx, &report, e, true).await,
     }

@@ -45,6 +45,16 @@ pub fn verdict(plan: &Plan, paused: bool, identifier: &str) -> Verdict {
     }
 }
 
+/// How soon to look again after `steps`: the next wave follows at once when they only made
+/// what RDS and EC2 complete synchronously; a change of the main resource is polled.
+pub fn look_again_after(steps: &[Step]) -> std::time::Duration {
+    if steps.iter().any(|s| matches!(s, Step::CreateInstance | Step::ModifyInstance(_))) {
+        crate::driver::POLL
+    } else {
+        crate::driver::NEXT_WAVE
+    }
+}
+
 /// After the writes: RDS works on its own time, so the next reconcile looks again.
 pub fn after_writes(steps: &[Step], identifier: &str) -> Outcome {
     Outcome::progressing(
@@ -180,6 +190,15 @@ mod tests {
         assert!(message.contains("create security group, create DB subnet group"), "{message}");
         assert_eq!(reason_of(&after_writes(&[Step::CreateInstance], "db-1")), "Creating");
         assert_eq!(reason_of(&after_writes(&[Step::SetParameters(BTreeMap::new())], "db-1")), "Updating");
+    }
+
+    #[test]
+    fn the_next_wave_follows_at_once_and_the_instance_is_polled() {
+        let groups = [Step::CreateSecurityGroup, Step::CreateSubnetGroup, Step::CreateParameterGroup];
+        assert_eq!(look_again_after(&groups), crate::driver::NEXT_WAVE);
+        assert_eq!(look_again_after(&[Step::CreateInstance]), crate::driver::POLL);
+        let modify = Step::ModifyInstance(Box::default());
+        assert_eq!(look_again_after(&[Step::RevokeIngress(vec![]), modify]), crate::driver::POLL);
     }
 
     #[test]

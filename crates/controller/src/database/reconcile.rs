@@ -18,7 +18,7 @@ use stackwright_cloud::CloudError;
 use stackwright_cloud::rds::DbInstance;
 
 use super::apply::apply;
-use super::assess::{Verdict, after_writes, connection_data, verdict};
+use super::assess::{Verdict, after_writes, connection_data, look_again_after, verdict};
 use super::desired::{DesiredDatabase, desired};
 use super::observe::{Clients, observe, observe_shared};
 use super::plan::{Observed, Plan, Resource as Owned, pending, plan};
@@ -126,7 +126,7 @@ async fn converge(db: &Database, ctx: &Context) -> Result<Next> {
             tracing::info!(database = %want.identifier, steps = %super::assess::describe(&steps), "RDS writes sent");
             let outcome = after_writes(&steps, &want.identifier);
             write_status(&mut status, ctx, &report, &outcome).await?;
-            Ok(Next::after(&outcome))
+            Ok(Next::Poll(look_again_after(&steps)))
         }
         Err(e) => failed(&mut status, ctx, &report, e, true).await,
     }
