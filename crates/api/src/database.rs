@@ -434,7 +434,10 @@ network: {appStack: paperwurks}
             .map(|c| (c.name.clone(), c.json_path.clone()))
             .collect();
         assert_eq!(columns[2], ("Endpoint".into(), ".status.endpoint.address".into()));
-        assert_eq!(columns.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["Ready", "Status", "Endpoint", "Cost", "Age"]);
+        assert_eq!(
+            columns.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+            ["Ready", "Status", "Endpoint", "Cost", "Age"]
+        );
 
         let json = serde_json::to_string(&crd).expect("ser");
         for rule in [

@@ -8,7 +8,8 @@ use stackwright_api::conditions::{Outcome, reason};
 use stackwright_cloud::rds::DbInstance;
 
 use super::desired::DesiredDatabase;
-use super::plan::{Plan, Step};
+use super::plan::{Plan, Resource, Step};
+use stackwright_api::common::OwnedResource;
 
 /// What the reconcile does with a plan.
 #[derive(Clone, Debug, PartialEq)]
@@ -109,6 +110,21 @@ pub fn describe(steps: &[Step]) -> String {
     words.join(", ")
 }
 
+/// The inventory state of a parameter group this object made for an earlier major version,
+/// kept in status until it is deleted: a major upgrade switches the instance to a group of the
+/// new family, and the old one must not be left behind.
+pub const RETIRING: &str = "Retiring";
+
+/// The parameter groups the last inventory lists that are not `current` and still exist: the
+/// ones an upgrade left behind, to delete once the instance runs with the current one.
+pub fn retiring(last: &[OwnedResource], current: &str) -> Vec<OwnedResource> {
+    last.iter()
+        .filter(|r| r.kind == Resource::ParameterGroup.kind() && r.id != current && !r.id.is_empty())
+        .filter(|r| r.state != "Missing")
+        .map(|r| OwnedResource { state: RETIRING.into(), ..r.clone() })
+        .collect()
+}
+
 /// What the `<name>-connection` Secret holds once the instance has an endpoint: where to connect
 /// and the ARN of the secret RDS keeps the password in — never the password.
 pub fn connection_data(want: &DesiredDatabase, instance: &DbInstance) -> Option<BTreeMap<String, String>> {
@@ -190,6 +206,21 @@ mod tests {
         assert!(message.contains("create security group, create DB subnet group"), "{message}");
         assert_eq!(reason_of(&after_writes(&[Step::CreateInstance], "db-1")), "Creating");
         assert_eq!(reason_of(&after_writes(&[Step::SetParameters(BTreeMap::new())], "db-1")), "Updating");
+    }
+
+    #[test]
+    fn an_upgrade_leaves_the_old_parameter_group_to_retire() {
+        let entry = |id: &str, state: &str| OwnedResource {
+            kind: "rds:DBParameterGroup".into(),
+            id: id.into(),
+            state: state.into(),
+        };
+        let sg = OwnedResource { kind: "ec2:SecurityGroup".into(), id: "sg-1".into(), state: "Available".into() };
+        let last = vec![sg, entry("params-postgres15", "Available"), entry("params-postgres14", "Retiring")];
+        let found = retiring(&last, "params-postgres16");
+        assert_eq!(found, vec![entry("params-postgres15", RETIRING), entry("params-postgres14", RETIRING)]);
+        assert!(retiring(&last[..2], "params-postgres15").is_empty(), "no upgrade, nothing to retire");
+        assert!(retiring(&[entry("params-postgres15", "Missing")], "params-postgres16").is_empty());
     }
 
     #[test]

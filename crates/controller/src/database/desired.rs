@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use stackwright_api::database::{DatabaseDeletionPolicy, DatabaseSpec, LogExport};
 use stackwright_api::naming::ObjectIdentity;
-use stackwright_cloud::rds::{NewDbInstance, default_family, major_version};
+use stackwright_cloud::rds::{NewDbInstance, default_family};
 
 /// RDS identifiers (instances, subnet and parameter groups, snapshots): at most 63 characters,
 /// a letter first, no two hyphens in a row, no hyphen last.
@@ -25,9 +25,6 @@ pub struct DesiredDatabase {
     /// The parameter group family, from engine and major version (`postgres15`).
     pub family: String,
     pub parameters: BTreeMap<String, String>,
-    /// The parameter groups this object had under earlier major versions (upgrades only go
-    /// forward): retired once the instance runs with the current one.
-    pub earlier_parameter_groups: Vec<String>,
     /// The name of the security group (unique in its VPC).
     pub security_group: String,
     pub port: i32,
@@ -72,9 +69,6 @@ pub fn desired(spec: &DatabaseSpec, id: &ObjectIdentity, default_region: &str) -
         tags: id.tags(&spec.tags),
         subnet_group: rds_name(id, "subnets"),
         parameter_group: rds_name(id, &format!("params-{family}")),
-        earlier_parameter_groups: earlier_majors(engine, &spec.version)
-            .map(|major| rds_name(id, &format!("params-{engine}{major}")))
-            .collect(),
         family,
         parameters: spec.parameters.clone(),
         security_group: id.physical_name("db", 255),
@@ -134,13 +128,6 @@ impl DesiredDatabase {
             tags: self.tags.clone(),
         }
     }
-}
-
-/// The PostgreSQL majors RDS has offered before the one of `version` (from 10, when PostgreSQL
-/// started counting majors by their first number).
-fn earlier_majors(engine: &str, version: &str) -> impl Iterator<Item = u32> {
-    let current = major_version(engine, version).parse::<u32>().unwrap_or(0);
-    10..current
 }
 
 fn log_export(l: LogExport) -> &'static str {
@@ -258,12 +245,6 @@ network: {appStack: paperwurks}
         assert_ne!(v15.parameter_group, v16.parameter_group);
         assert!(v16.parameter_group.contains("postgres16"), "{}", v16.parameter_group);
         assert_eq!(v15.identifier, v16.identifier);
-        assert!(
-            v16.earlier_parameter_groups.contains(&v15.parameter_group),
-            "the 15 group is retired after the upgrade"
-        );
-        assert!(!v16.earlier_parameter_groups.contains(&v16.parameter_group));
-        assert_eq!(v15.earlier_parameter_groups.len(), 5, "postgres10 to postgres14");
     }
 
     #[test]

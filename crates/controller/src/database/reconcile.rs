@@ -18,7 +18,7 @@ use stackwright_cloud::CloudError;
 use stackwright_cloud::rds::DbInstance;
 
 use super::apply::apply;
-use super::assess::{Verdict, after_writes, connection_data, look_again_after, verdict};
+use super::assess::{RETIRING, Verdict, after_writes, connection_data, look_again_after, retiring, verdict};
 use super::desired::{DesiredDatabase, desired};
 use super::observe::{Clients, observe, observe_shared};
 use super::plan::{Observed, Plan, Resource as Owned, pending, plan};
@@ -97,10 +97,7 @@ async fn converge(db: &Database, ctx: &Context) -> Result<Next> {
                 && let Some(instance) = &observed.instance
             {
                 publish_connection(ctx, db, &want, instance, &mut report).await?;
-                if !paused
-                    && !stackwright_cloud::is_background()
-                    && let Err(e) = retire_parameter_groups(&aws, &want, &id, false).await
-                {
+                if !paused && let Err(e) = retire_parameter_groups(&aws, &id, false, &mut report).await {
                     return failed(&mut status, ctx, &report, e, true).await;
                 }
             }
@@ -153,30 +150,32 @@ async fn publish_connection(
     Ok(())
 }
 
-/// Deletes the parameter groups this object made for earlier major versions (a major upgrade
-/// switches to a group of the new family): after a change that left the instance in sync, and
-/// on deletion. A group RDS still holds for the instance is left for the next time.
+/// Deletes the parameter groups an upgrade left behind (listed as `Retiring` in the inventory),
+/// once the instance runs with the current one; each leaves the inventory when it is gone. A
+/// group RDS still holds for the instance stays listed for the next time.
 async fn retire_parameter_groups(
     aws: &Clients,
-    want: &DesiredDatabase,
     id: &ObjectIdentity,
     adopt: bool,
+    report: &mut Report,
 ) -> Result<(), CloudError> {
-    if want.earlier_parameter_groups.is_empty() {
-        return Ok(());
-    }
-    for group in aws.rds.parameter_groups().await? {
-        if !want.earlier_parameter_groups.contains(&group.name) {
-            continue;
-        }
-        let tags = aws.rds.tags(&group.arn).await?;
-        if !(adopt || id.owns(&tags)) {
-            continue;
-        }
-        match aws.rds.delete_parameter_group(&group.name).await {
-            Ok(()) => tracing::info!(group = %group.name, "deleted the parameter group of an earlier major version"),
-            Err(e) if e.category == stackwright_cloud::ErrorCategory::Busy || e.is_not_found() => {}
-            Err(e) => return Err(e),
+    let names: Vec<String> = report.resources.iter().filter(|r| r.state == RETIRING).map(|r| r.id.clone()).collect();
+    for name in names {
+        let gone = match aws.rds.parameter_group(&name).await? {
+            None => true,
+            Some(g) if !(adopt || g.tags.as_ref().is_some_and(|t| id.owns(t))) => true,
+            Some(g) => match aws.rds.delete_parameter_group(&g.name).await {
+                Ok(()) => {
+                    tracing::info!(group = %g.name, "deleted the parameter group of an earlier major version");
+                    true
+                }
+                Err(e) if e.is_not_found() => true,
+                Err(e) if e.category == stackwright_cloud::ErrorCategory::Busy => false,
+                Err(e) => return Err(e),
+            },
+        };
+        if gone {
+            report.resources.retain(|r| !(r.state == RETIRING && r.id == name));
         }
     }
     Ok(())
@@ -237,9 +236,10 @@ impl Report {
         let available = |present: bool| present.then_some("Available");
         // Groups not read this time (the instance is busy) keep what was last seen of them.
         let last = |kind: Owned, name: &str, present: bool| {
-            let kept = self.resources.iter().find(|r| observed.groups_skipped && r.kind == kind.kind()).cloned();
+            let kept = self.resources.iter().find(|r| observed.groups_skipped && r.kind == kind.kind() && r.id == name).cloned();
             kept.unwrap_or_else(|| entry(kind, name.to_string(), available(present)))
         };
+        let retiring = retiring(&self.resources, &want.parameter_group);
         self.resources = vec![
             entry(
                 Owned::SecurityGroup,
@@ -250,6 +250,7 @@ impl Report {
             last(Owned::ParameterGroup, &want.parameter_group, observed.parameter_group.is_some()),
             entry(Owned::Instance, want.identifier.clone(), i.map(|i| i.status.as_str())),
         ];
+        self.resources.extend(retiring);
     }
 }
 
@@ -363,7 +364,7 @@ async fn delete_in_order(
             }
         }));
     }
-    retire_parameter_groups(aws, want, id, adopt).await?;
+    retire_parameter_groups(aws, id, adopt, report).await?;
     if let Some(g) = aws.rds.parameter_group(&want.parameter_group).await?
         && g.tags.as_ref().is_some_and(&owns)
     {
