@@ -418,13 +418,15 @@ async fn subnet_groups_round_trip() {
     let group = rds.subnet_group(&name).await.unwrap().unwrap();
     assert_eq!(group.name, name);
     assert_eq!(group.vpc_id, vpc);
-    assert_eq!(sorted(group.subnet_ids), sorted(subnets.clone()));
+    assert_eq!(sorted(group.subnet_ids.clone()), sorted(subnets.clone()));
     assert_eq!(group.tags.as_ref(), Some(&owned));
     assert!(group.arn.ends_with(&format!(":subgrp:{name}")), "{}", group.arn);
 
     rds.add_tags(&group.arn, &tags(&[("team", "data")])).await.unwrap();
     assert_eq!(rds.tags(&group.arn).await.unwrap().get("team").map(String::as_str), Some("data"));
 
+    let untagged = rds.subnet_group_untagged(&name).await.unwrap().unwrap();
+    assert_eq!(untagged, stackwright_cloud::rds::DbSubnetGroup { tags: None, ..group.clone() });
     // The bulk listing holds it too, without tags (DescribeDBSubnetGroups carries none).
     let listed = rds.subnet_groups().await.unwrap();
     let found = listed.iter().find(|g| g.name == name).expect("listed");
@@ -504,6 +506,8 @@ async fn parameter_groups_round_trip() {
     assert_eq!((group.name.as_str(), group.family.as_str()), (name.as_str(), "postgres15"));
     assert_eq!(group.description, "Stackwright database ns/db");
     assert_eq!(group.tags.as_ref(), Some(&owned));
+    let untagged = rds.parameter_group_untagged(&name).await.unwrap().unwrap();
+    assert_eq!(untagged, stackwright_cloud::rds::DbParameterGroup { tags: None, ..group.clone() });
     let listed = rds.parameter_groups().await.unwrap();
     let found = listed.iter().find(|g| g.name == name).expect("listed");
     assert_eq!(

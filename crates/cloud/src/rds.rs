@@ -456,6 +456,11 @@ impl Rds {
         Ok(Some(group))
     }
 
+    /// A DB subnet group without its tags (one call; `tags` is `None`), `None` if there is none.
+    pub async fn subnet_group_untagged(&self, name: &str) -> Result<Option<DbSubnetGroup>, CloudError> {
+        Ok(self.describe_subnet_groups(Some(name)).await?.into_iter().next())
+    }
+
     /// Every DB subnet group of the account in this region, a page of 100 per call, without
     /// their tags: one listing serves every Database of a sweep.
     pub async fn subnet_groups(&self) -> Result<Vec<DbSubnetGroup>, CloudError> {
@@ -526,6 +531,11 @@ impl Rds {
         };
         group.tags = Some(self.tags(&group.arn).await?);
         Ok(Some(group))
+    }
+
+    /// A DB parameter group without its tags (one call; `tags` is `None`), `None` if there is none.
+    pub async fn parameter_group_untagged(&self, name: &str) -> Result<Option<DbParameterGroup>, CloudError> {
+        Ok(self.describe_parameter_groups(Some(name)).await?.into_iter().next())
     }
 
     /// Every DB parameter group of the account in this region (RDS's default groups included), a

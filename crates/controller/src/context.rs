@@ -65,6 +65,9 @@ pub struct Context {
     pub stores: Stores,
     /// AWS listings shared by the resyncs of a sweep.
     pub listings: Listings,
+    /// Resources this process created with its ownership tags in the create call
+    /// (`<kind>/<region>/<name>`): their tags need no reading back while it runs.
+    pub made: Made,
     failures: Mutex<HashMap<String, u32>>,
 }
 
@@ -87,6 +90,7 @@ impl Context {
             client,
             cloud,
             listings: Listings::new(settings.resync_interval),
+            made: Made::default(),
             settings,
             metrics,
             recorder,
@@ -154,6 +158,20 @@ impl Context {
     pub fn consecutive_failures<K: kube::Resource<DynamicType = ()>>(&self, obj: &K) -> u32 {
         let failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         failures.get(&object_key(obj)).copied().unwrap_or(0)
+    }
+}
+
+/// The resources this process created, tagged in the create call.
+#[derive(Debug, Default)]
+pub struct Made(Mutex<std::collections::HashSet<String>>);
+
+impl Made {
+    pub fn remember(&self, key: String) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key);
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(key)
     }
 }
 

@@ -13,6 +13,7 @@ use stackwright_cloud::rds::Rds;
 
 use super::desired::DesiredDatabase;
 use super::plan::Observed;
+use crate::context::Made;
 use crate::sweep::Listings;
 
 /// The AWS clients of a Database's region.
@@ -26,7 +27,9 @@ pub struct Clients {
 /// first; while the instance is busy (creating, modifying, ...) nothing else can change, so the
 /// subnet and parameter groups are read only once it is available. Polling a long RDS operation
 /// thus costs one RDS call per look.
-pub async fn observe(aws: &Clients, want: &DesiredDatabase, vpc_id: &str) -> Result<Observed, CloudError> {
+///
+/// Groups this process created (`made`: tagged in the create call) are read without their tags.
+pub async fn observe(aws: &Clients, want: &DesiredDatabase, vpc_id: &str, made: &Made) -> Result<Observed, CloudError> {
     let (instance, security_group) = tokio::try_join!(
         aws.rds.instance(&want.identifier),
         aws.ec2.security_group_by_name(vpc_id, &want.security_group),
@@ -34,13 +37,31 @@ pub async fn observe(aws: &Clients, want: &DesiredDatabase, vpc_id: &str) -> Res
     if instance.as_ref().is_some_and(|i| i.status != "available") {
         return Ok(Observed { instance, security_group, groups_skipped: true, ..Observed::default() });
     }
-    let (subnet_group, parameter_group) =
-        tokio::try_join!(aws.rds.subnet_group(&want.subnet_group), aws.rds.parameter_group(&want.parameter_group))?;
+    let subnet_group = async {
+        if made.contains(&made_key("subnetgroup", want, &want.subnet_group)) {
+            aws.rds.subnet_group_untagged(&want.subnet_group).await
+        } else {
+            aws.rds.subnet_group(&want.subnet_group).await
+        }
+    };
+    let parameter_group = async {
+        if made.contains(&made_key("parametergroup", want, &want.parameter_group)) {
+            aws.rds.parameter_group_untagged(&want.parameter_group).await
+        } else {
+            aws.rds.parameter_group(&want.parameter_group).await
+        }
+    };
+    let (subnet_group, parameter_group) = tokio::try_join!(subnet_group, parameter_group)?;
     let parameters = match &parameter_group {
         Some(g) => aws.rds.user_parameters(&g.name).await?,
         None => Default::default(),
     };
     Ok(Observed { security_group, subnet_group, parameter_group, parameters, instance, groups_skipped: false })
+}
+
+/// The key of a group in [`Made`].
+pub fn made_key(kind: &str, want: &DesiredDatabase, name: &str) -> String {
+    format!("rds:{kind}/{}/{name}", want.region)
 }
 
 /// Reads the same from the sweep's shared listings (the groups without their tags, which were
@@ -66,7 +87,7 @@ pub async fn observe_shared(
     let (Some(instance), Some(security_group), Some(subnet_group), Some(parameter_group)) =
         (instance, security_group, subnet_group, parameter_group)
     else {
-        return observe(aws, want, vpc_id).await;
+        return observe(aws, want, vpc_id, &Made::default()).await;
     };
     Ok(Observed {
         parameters: aws.rds.user_parameters(&parameter_group.name).await?,

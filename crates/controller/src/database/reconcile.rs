@@ -20,8 +20,8 @@ use stackwright_cloud::rds::DbInstance;
 use super::apply::apply;
 use super::assess::{RETIRING, Verdict, after_writes, connection_data, look_again_after, retiring, verdict};
 use super::desired::{DesiredDatabase, desired};
-use super::observe::{Clients, observe, observe_shared};
-use super::plan::{Observed, Plan, Resource as Owned, pending, plan};
+use super::observe::{Clients, made_key, observe, observe_shared};
+use super::plan::{Observed, Plan, Resource as Owned, Step, pending, plan};
 use crate::access::{Resolved, Target, resolve, while_unplaced};
 use crate::context::Context;
 use crate::driver::{Kind, Next, POLL, finish_cleanup, report_failure};
@@ -81,7 +81,7 @@ async fn converge(db: &Database, ctx: &Context) -> Result<Next> {
     let observed = if stackwright_cloud::is_background() {
         observe_shared(&aws, &ctx.listings, &ctx.settings.cluster_id, &want, &vpc_id).await
     } else {
-        observe(&aws, &want, &vpc_id).await
+        observe(&aws, &want, &vpc_id, &ctx.made).await
     };
     let observed = match observed {
         Ok(observed) => observed,
@@ -121,6 +121,15 @@ async fn converge(db: &Database, ctx: &Context) -> Result<Next> {
     match apply(&aws, &want, &target, &steps).await {
         Ok(()) => {
             tracing::info!(database = %want.identifier, steps = %super::assess::describe(&steps), "RDS writes sent");
+            for step in &steps {
+                match step {
+                    Step::CreateSubnetGroup => ctx.made.remember(made_key("subnetgroup", &want, &want.subnet_group)),
+                    Step::CreateParameterGroup => {
+                        ctx.made.remember(made_key("parametergroup", &want, &want.parameter_group))
+                    }
+                    _ => {}
+                }
+            }
             let outcome = after_writes(&steps, &want.identifier);
             write_status(&mut status, ctx, &report, &outcome).await?;
             Ok(Next::Poll(look_again_after(&steps)))
@@ -236,7 +245,11 @@ impl Report {
         let available = |present: bool| present.then_some("Available");
         // Groups not read this time (the instance is busy) keep what was last seen of them.
         let last = |kind: Owned, name: &str, present: bool| {
-            let kept = self.resources.iter().find(|r| observed.groups_skipped && r.kind == kind.kind() && r.id == name).cloned();
+            let kept = self
+                .resources
+                .iter()
+                .find(|r| observed.groups_skipped && r.kind == kind.kind() && r.id == name)
+                .cloned();
             kept.unwrap_or_else(|| entry(kind, name.to_string(), available(present)))
         };
         let retiring = retiring(&self.resources, &want.parameter_group);
