@@ -19,6 +19,7 @@ use aws_sdk_elasticache::Client;
 use aws_sdk_elasticache::types as t;
 
 use crate::error::{CloudError, ErrorCategory, OptionalExt};
+use crate::paging::all_pages;
 use crate::secretsmanager::Redacted;
 
 /// The most records DescribeReplicationGroups, DescribeCacheClusters and DescribeCacheParameters
@@ -319,41 +320,32 @@ impl ElastiCache {
     }
 
     async fn all_groups(&self) -> Result<Vec<t::ReplicationGroup>, CloudError> {
-        let mut groups = Vec::new();
-        let mut marker = None;
-        loop {
+        all_pages(|marker| async move {
             let page = call!(
                 "DescribeReplicationGroups",
                 self.client.describe_replication_groups().max_records(PAGE).set_marker(marker).send()
             )?;
-            groups.extend(page.replication_groups.unwrap_or_default());
-            match page.marker {
-                Some(next) if !next.is_empty() => marker = Some(next),
-                _ => return Ok(groups),
-            }
-        }
+            Ok((page.replication_groups.unwrap_or_default(), page.marker))
+        })
+        .await
     }
 
     /// The cache clusters of the region that belong to a replication group, by id. Node details
     /// (ShowCacheNodeInfo) are left out: the group's endpoints are on the group.
     async fn all_clusters(&self) -> Result<HashMap<String, t::CacheCluster>, CloudError> {
-        let mut clusters = HashMap::new();
-        let mut marker = None;
-        loop {
+        let clusters = all_pages(|marker| async move {
             let page = call!(
                 "DescribeCacheClusters",
                 self.client.describe_cache_clusters().max_records(PAGE).set_marker(marker).send()
             )?;
-            for cluster in page.cache_clusters.unwrap_or_default() {
-                if let (Some(id), Some(_)) = (&cluster.cache_cluster_id, &cluster.replication_group_id) {
-                    clusters.insert(id.clone(), cluster);
-                }
-            }
-            match page.marker {
-                Some(next) if !next.is_empty() => marker = Some(next),
-                _ => return Ok(clusters),
-            }
-        }
+            Ok((page.cache_clusters.unwrap_or_default(), page.marker))
+        })
+        .await?;
+        Ok(clusters
+            .into_iter()
+            .filter(|c| c.replication_group_id.is_some())
+            .filter_map(|c| Some((c.cache_cluster_id.clone()?, c)))
+            .collect())
     }
 
     /// One replication group's status and group-level settings, without its member clusters'
@@ -538,35 +530,36 @@ impl ElastiCache {
     }
 
     async fn describe_subnet_groups(&self, name: Option<&str>) -> Result<Vec<SubnetGroup>, CloudError> {
-        let mut out = Vec::new();
-        let mut marker = None;
-        loop {
+        let groups = all_pages(|marker| async move {
             let req = self
                 .client
                 .describe_cache_subnet_groups()
                 .set_cache_subnet_group_name(name.map(str::to_string))
                 .max_records(PAGE)
                 .set_marker(marker);
-            let Some(page) = call!("DescribeCacheSubnetGroups", req.send()).optional()? else { return Ok(out) };
-            for group in page.cache_subnet_groups.unwrap_or_default() {
+            let Some(page) = call!("DescribeCacheSubnetGroups", req.send()).optional()? else {
+                return Ok((vec![], None));
+            };
+            Ok((page.cache_subnet_groups.unwrap_or_default(), page.marker))
+        })
+        .await?;
+        groups
+            .into_iter()
+            .map(|group| {
                 let arn = group.arn.ok_or_else(|| missing("elasticache:DescribeCacheSubnetGroups", "ARN"))?;
                 let mut subnet_ids: Vec<String> =
                     group.subnets.unwrap_or_default().into_iter().filter_map(|s| s.subnet_identifier).collect();
                 subnet_ids.sort();
-                out.push(SubnetGroup {
+                Ok(SubnetGroup {
                     name: group.cache_subnet_group_name.unwrap_or_default(),
                     arn,
                     description: group.cache_subnet_group_description.unwrap_or_default(),
                     vpc_id: group.vpc_id.unwrap_or_default(),
                     subnet_ids,
                     tags: BTreeMap::new(),
-                });
-            }
-            match page.marker {
-                Some(next) if !next.is_empty() => marker = Some(next),
-                _ => return Ok(out),
-            }
-        }
+                })
+            })
+            .collect()
     }
 
     pub async fn create_subnet_group(
@@ -618,37 +611,36 @@ impl ElastiCache {
     }
 
     async fn describe_parameter_groups(&self, name: Option<&str>) -> Result<Vec<ParameterGroup>, CloudError> {
-        let mut out = Vec::new();
-        let mut marker = None;
-        loop {
+        let groups = all_pages(|marker| async move {
             let req = self
                 .client
                 .describe_cache_parameter_groups()
                 .set_cache_parameter_group_name(name.map(str::to_string))
                 .max_records(PAGE)
                 .set_marker(marker);
-            let Some(page) = call!("DescribeCacheParameterGroups", req.send()).optional()? else { return Ok(out) };
-            for group in page.cache_parameter_groups.unwrap_or_default() {
-                out.push(ParameterGroup {
+            let Some(page) = call!("DescribeCacheParameterGroups", req.send()).optional()? else {
+                return Ok((vec![], None));
+            };
+            Ok((page.cache_parameter_groups.unwrap_or_default(), page.marker))
+        })
+        .await?;
+        groups
+            .into_iter()
+            .map(|group| {
+                Ok(ParameterGroup {
                     arn: group.arn.ok_or_else(|| missing("elasticache:DescribeCacheParameterGroups", "ARN"))?,
                     name: group.cache_parameter_group_name.unwrap_or_default(),
                     family: group.cache_parameter_group_family.unwrap_or_default(),
                     description: group.description.unwrap_or_default(),
                     tags: BTreeMap::new(),
-                });
-            }
-            match page.marker {
-                Some(next) if !next.is_empty() => marker = Some(next),
-                _ => return Ok(out),
-            }
-        }
+                })
+            })
+            .collect()
     }
 
     /// The parameters set in the group (source `user`), by name; the engine's defaults are left out.
     pub async fn parameters(&self, name: &str) -> Result<BTreeMap<String, String>, CloudError> {
-        let mut parameters = BTreeMap::new();
-        let mut marker = None;
-        loop {
+        let parameters = all_pages(|marker| async move {
             let page = call!(
                 "DescribeCacheParameters",
                 self.client
@@ -659,20 +651,16 @@ impl ElastiCache {
                     .set_marker(marker)
                     .send()
             )?;
-            for p in page.parameters.unwrap_or_default() {
-                // Source filters already; checked again so a reply that ignores it cannot leak
-                // defaults into what is compared with the spec.
-                if p.source.as_deref().is_none_or(|s| s == "user")
-                    && let (Some(n), Some(v)) = (p.parameter_name, p.parameter_value)
-                {
-                    parameters.insert(n, v);
-                }
-            }
-            match page.marker {
-                Some(next) if !next.is_empty() => marker = Some(next),
-                _ => return Ok(parameters),
-            }
-        }
+            Ok((page.parameters.unwrap_or_default(), page.marker))
+        })
+        .await?;
+        Ok(parameters
+            .into_iter()
+            // Source filters already; checked again so a reply that ignores it cannot leak
+            // defaults into what is compared with the spec.
+            .filter(|p| p.source.as_deref().is_none_or(|s| s == "user"))
+            .filter_map(|p| Some((p.parameter_name?, p.parameter_value?)))
+            .collect())
     }
 
     pub async fn create_parameter_group(

@@ -8,6 +8,7 @@ pub mod ec2;
 pub mod elasticache;
 pub mod error;
 pub mod faults;
+mod paging;
 pub mod rds;
 pub mod s3;
 pub mod secretsmanager;

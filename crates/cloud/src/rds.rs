@@ -7,6 +7,7 @@ use aws_sdk_rds::Client;
 use aws_sdk_rds::types as t;
 
 use crate::error::{CloudError, OptionalExt};
+use crate::paging::all_pages;
 
 /// The most records RDS returns per Describe call (its `MaxRecords` limit).
 const PAGE: i32 = 100;
@@ -312,19 +313,14 @@ impl Rds {
     /// Every DB instance of the account in this region, a page of 100 per call: one listing
     /// serves every Database of a sweep.
     pub async fn instances(&self) -> Result<Vec<DbInstance>, CloudError> {
-        let mut out = Vec::new();
-        let mut marker = None;
-        loop {
+        all_pages(|marker| async move {
             let page = call!(
                 "DescribeDBInstances",
                 self.client.describe_db_instances().max_records(PAGE).set_marker(marker).send()
             )?;
-            out.extend(page.db_instances.unwrap_or_default().into_iter().map(instance_of));
-            match page.marker {
-                Some(next) if !next.is_empty() => marker = Some(next),
-                _ => return Ok(out),
-            }
-        }
+            Ok((page.db_instances.unwrap_or_default().into_iter().map(instance_of).collect(), page.marker))
+        })
+        .await
     }
 
     /// One DB instance, `None` if there is none with this identifier.
@@ -468,28 +464,24 @@ impl Rds {
     }
 
     async fn describe_subnet_groups(&self, name: Option<&str>) -> Result<Vec<DbSubnetGroup>, CloudError> {
-        let mut out = Vec::new();
-        let mut marker = None;
-        loop {
+        all_pages(|marker| async move {
             let req = self
                 .client
                 .describe_db_subnet_groups()
                 .set_db_subnet_group_name(name.map(str::to_string))
                 .max_records(PAGE)
                 .set_marker(marker);
-            let Some(page) = call!("DescribeDBSubnetGroups", req.send()).optional()? else { return Ok(out) };
-            out.extend(page.db_subnet_groups.unwrap_or_default().into_iter().map(|g| DbSubnetGroup {
+            let Some(page) = call!("DescribeDBSubnetGroups", req.send()).optional()? else { return Ok((vec![], None)) };
+            let groups = page.db_subnet_groups.unwrap_or_default().into_iter().map(|g| DbSubnetGroup {
                 name: g.db_subnet_group_name.unwrap_or_default(),
                 arn: g.db_subnet_group_arn.unwrap_or_default(),
                 vpc_id: g.vpc_id.unwrap_or_default(),
                 subnet_ids: g.subnets.unwrap_or_default().into_iter().filter_map(|s| s.subnet_identifier).collect(),
                 tags: None,
-            }));
-            match page.marker {
-                Some(next) if !next.is_empty() => marker = Some(next),
-                _ => return Ok(out),
-            }
-        }
+            });
+            Ok((groups.collect(), page.marker))
+        })
+        .await
     }
 
     /// Creates a DB subnet group with its tags. RDS wants subnets in at least two availability
@@ -545,35 +537,31 @@ impl Rds {
     }
 
     async fn describe_parameter_groups(&self, name: Option<&str>) -> Result<Vec<DbParameterGroup>, CloudError> {
-        let mut out = Vec::new();
-        let mut marker = None;
-        loop {
+        all_pages(|marker| async move {
             let req = self
                 .client
                 .describe_db_parameter_groups()
                 .set_db_parameter_group_name(name.map(str::to_string))
                 .max_records(PAGE)
                 .set_marker(marker);
-            let Some(page) = call!("DescribeDBParameterGroups", req.send()).optional()? else { return Ok(out) };
-            out.extend(page.db_parameter_groups.unwrap_or_default().into_iter().map(|g| DbParameterGroup {
+            let Some(page) = call!("DescribeDBParameterGroups", req.send()).optional()? else {
+                return Ok((vec![], None));
+            };
+            let groups = page.db_parameter_groups.unwrap_or_default().into_iter().map(|g| DbParameterGroup {
                 name: g.db_parameter_group_name.unwrap_or_default(),
                 arn: g.db_parameter_group_arn.unwrap_or_default(),
                 family: g.db_parameter_group_family.unwrap_or_default(),
                 description: g.description.unwrap_or_default(),
                 tags: None,
-            }));
-            match page.marker {
-                Some(next) if !next.is_empty() => marker = Some(next),
-                _ => return Ok(out),
-            }
-        }
+            });
+            Ok((groups.collect(), page.marker))
+        })
+        .await
     }
 
     /// The parameters set by the user in a DB parameter group (not the engine defaults), by name.
     pub async fn user_parameters(&self, name: &str) -> Result<BTreeMap<String, String>, CloudError> {
-        let mut out = BTreeMap::new();
-        let mut marker = None;
-        loop {
+        let values = all_pages(|marker| async move {
             let page = call!(
                 "DescribeDBParameters",
                 self.client
@@ -584,17 +572,11 @@ impl Rds {
                     .set_marker(marker)
                     .send()
             )?;
-            out.extend(
-                page.parameters
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|p| Some((p.parameter_name?, p.parameter_value?))),
-            );
-            match page.marker {
-                Some(next) if !next.is_empty() => marker = Some(next),
-                _ => return Ok(out),
-            }
-        }
+            let values = page.parameters.unwrap_or_default().into_iter();
+            Ok((values.filter_map(|p| Some((p.parameter_name?, p.parameter_value?))).collect(), page.marker))
+        })
+        .await?;
+        Ok(values.into_iter().collect())
     }
 
     /// Creates a DB parameter group with its tags (all values at the engine defaults).
