@@ -14,10 +14,15 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+use crate::autoscaling::AutoScaling;
 use crate::calls::{CallRecorder, CountingInterceptor};
 use crate::ec2::Ec2;
+use crate::ecs::Ecs;
 use crate::elasticache::ElastiCache;
+use crate::elbv2::Elbv2;
 use crate::faults::FaultPlan;
+use crate::iam::Iam;
+use crate::logs::Logs;
 use crate::rds::Rds;
 use crate::s3::S3;
 use crate::secretsmanager::SecretsManager;
@@ -76,6 +81,11 @@ struct Inner {
     ec2: Mutex<HashMap<String, Ec2>>,
     elasticache: Mutex<HashMap<String, ElastiCache>>,
     secretsmanager: Mutex<HashMap<String, SecretsManager>>,
+    ecs: Mutex<HashMap<String, Ecs>>,
+    elbv2: Mutex<HashMap<String, Elbv2>>,
+    autoscaling: Mutex<HashMap<String, AutoScaling>>,
+    iam: Mutex<HashMap<String, Iam>>,
+    logs: Mutex<HashMap<String, Logs>>,
 }
 
 impl Cloud {
@@ -110,6 +120,11 @@ impl Cloud {
                 ec2: Mutex::new(HashMap::new()),
                 elasticache: Mutex::new(HashMap::new()),
                 secretsmanager: Mutex::new(HashMap::new()),
+                ecs: Mutex::new(HashMap::new()),
+                elbv2: Mutex::new(HashMap::new()),
+                autoscaling: Mutex::new(HashMap::new()),
+                iam: Mutex::new(HashMap::new()),
+                logs: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -171,6 +186,31 @@ impl Cloud {
     /// The RDS client for `region`.
     pub fn rds(&self, region: &str) -> Rds {
         regional_client!(self, rds, "rds", aws_sdk_rds, Rds, region)
+    }
+
+    /// The ECS client for `region`.
+    pub fn ecs(&self, region: &str) -> Ecs {
+        regional_client!(self, ecs, "ecs", aws_sdk_ecs, Ecs, region)
+    }
+
+    /// The Elastic Load Balancing v2 client for `region`.
+    pub fn elbv2(&self, region: &str) -> Elbv2 {
+        regional_client!(self, elbv2, "elbv2", aws_sdk_elasticloadbalancingv2, Elbv2, region)
+    }
+
+    /// The Application Auto Scaling client for `region`.
+    pub fn autoscaling(&self, region: &str) -> AutoScaling {
+        regional_client!(self, autoscaling, "autoscaling", aws_sdk_applicationautoscaling, AutoScaling, region)
+    }
+
+    /// The IAM client (IAM is global; `region` only picks the signing region of the endpoint).
+    pub fn iam(&self, region: &str) -> Iam {
+        regional_client!(self, iam, "iam", aws_sdk_iam, Iam, region)
+    }
+
+    /// The CloudWatch Logs client for `region`.
+    pub fn logs(&self, region: &str) -> Logs {
+        regional_client!(self, logs, "logs", aws_sdk_cloudwatchlogs, Logs, region)
     }
 
     /// The EC2 client for `region`.

@@ -2,12 +2,17 @@
 //! service turns SDK calls into small domain types, and SDK errors into one [`CloudError`] with a
 //! bounded [`ErrorCategory`]. Reconcilers never see an SDK type.
 
+pub mod autoscaling;
 pub mod calls;
 pub mod config;
 pub mod ec2;
+pub mod ecs;
 pub mod elasticache;
+pub mod elbv2;
 pub mod error;
 pub mod faults;
+pub mod iam;
+pub mod logs;
 mod paging;
 pub mod rds;
 pub mod s3;
