@@ -4,6 +4,7 @@
 //! [`start`], which runs them all.
 
 pub mod access;
+pub mod appstack;
 pub mod bucket;
 pub mod cache;
 pub mod connection;

@@ -34,13 +34,20 @@ pub struct IngressChanges {
 /// Rules are told apart without their descriptions, as EC2 does.
 pub fn ingress_changes(port: i32, admitted: &BTreeSet<String>, have: &[IngressRule]) -> IngressChanges {
     let wanted: BTreeSet<IngressRule> = admitted.iter().map(|g| IngressRule::tcp_from_group(port, g, None)).collect();
+    rule_changes(&wanted, have)
+}
+
+/// Compares the rules a group `have`s with exactly the `wanted` ones, told apart without their
+/// descriptions; a wanted rule without a description is authorized with a generated one.
+pub fn rule_changes(wanted: &BTreeSet<IngressRule>, have: &[IngressRule]) -> IngressChanges {
     let existing: BTreeSet<IngressRule> = have.iter().map(IngressRule::admits).collect();
+    let admitted: BTreeSet<IngressRule> = wanted.iter().map(IngressRule::admits).collect();
     IngressChanges {
-        revoke: have.iter().filter(|r| !wanted.contains(&r.admits())).cloned().collect(),
+        revoke: have.iter().filter(|r| !admitted.contains(&r.admits())).cloned().collect(),
         authorize: wanted
             .iter()
-            .filter(|r| !existing.contains(*r))
-            .map(|r| IngressRule { description: Some(rule_description(r)), ..r.clone() })
+            .filter(|r| !existing.contains(&r.admits()))
+            .map(|r| IngressRule { description: r.description.clone().or_else(|| Some(rule_description(r))), ..r.clone() })
             .collect(),
     }
 }

@@ -1,0 +1,340 @@
+//! What an AppStack spec means in AWS (pure): the closed set of resources one stack owns, each
+//! under a deterministic name, with the settings the spec decides. The task definitions, which
+//! also need the bindings and the roles, are rendered in `taskdef`.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+use stackwright_api::appstack::{AppStackDeletionPolicy, AppStackSpec, Service};
+use stackwright_api::naming::{ELB_NAME_MAX, ObjectIdentity};
+use stackwright_cloud::autoscaling::{Metric, ScalingPolicy};
+use stackwright_cloud::ecs::DeploymentConfiguration;
+use stackwright_cloud::elbv2::{HealthCheck, RuleConditions};
+
+use super::rules::{RuleShape, priorities};
+
+/// IAM role names: at most 64 characters.
+const ROLE_NAME_MAX: usize = 64;
+/// ECS cluster names and task definition families: at most 255 characters.
+const ECS_NAME_MAX: usize = 255;
+/// Name of the inline policy on each role the stack owns.
+pub const ROLE_POLICY: &str = "stackwright";
+/// The TLS policy of an HTTPS listener: TLS 1.3 and 1.2 with forward secrecy only.
+pub const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+/// The tag on each task definition revision: a hash of its content.
+pub const CONTENT_HASH_TAG: &str = "stackwright.io/content-hash";
+/// The tag on each ECS service: the content hash of the revision last rolled out to it.
+pub const ROLLED_OUT_TAG: &str = "stackwright.io/rolled-out";
+
+/// Everything a stack asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredStack {
+    pub region: String,
+    pub tags: BTreeMap<String, String>,
+    pub cluster: String,
+    pub vpc_id: String,
+    pub task_subnets: Vec<String>,
+    pub assign_public_ip: bool,
+    /// Whether the stack uses a network it owns (not implemented in this version).
+    pub managed_network: bool,
+    pub load_balancer: Option<DesiredLoadBalancer>,
+    pub task_security_group: String,
+    /// The roles the stack creates (None: the spec names its own).
+    pub execution_role: Option<String>,
+    pub task_role: Option<String>,
+    pub execution_role_arn: Option<String>,
+    pub task_role_arn: Option<String>,
+    pub services: Vec<DesiredService>,
+    pub deletion_policy: AppStackDeletionPolicy,
+    /// Prefix of every log group of the stack (one listing finds them all).
+    pub log_group_prefix: String,
+}
+
+/// The load balancer and what hangs on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DesiredLoadBalancer {
+    pub name: String,
+    pub scheme: &'static str,
+    pub subnets: Vec<String>,
+    pub security_group: String,
+    pub allowed_cidrs: Vec<String>,
+    pub idle_timeout_seconds: i32,
+    pub deregistration_delay_seconds: i32,
+    pub certificate_arn: Option<String>,
+}
+
+impl DesiredLoadBalancer {
+    /// The listener ports: 80, and 443 with a certificate.
+    pub fn ports(&self) -> Vec<i32> {
+        if self.certificate_arn.is_some() { vec![80, 443] } else { vec![80] }
+    }
+
+    /// The port whose listener carries the services' rules.
+    pub fn rules_port(&self) -> i32 {
+        if self.certificate_arn.is_some() { 443 } else { 80 }
+    }
+
+    pub fn load_balancer_attributes(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([("idle_timeout.timeout_seconds".into(), self.idle_timeout_seconds.to_string())])
+    }
+
+    pub fn target_group_attributes(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([("deregistration_delay.timeout_seconds".into(), self.deregistration_delay_seconds.to_string())])
+    }
+}
+
+/// A service's target group and listener rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exposure {
+    pub target_group: String,
+    pub port: i32,
+    pub health_check: HealthCheck,
+    pub priority: i32,
+    pub conditions: RuleConditions,
+}
+
+/// A service's autoscaling.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredScaling {
+    pub min: i32,
+    pub max: i32,
+    /// Every policy the service may have, by metric: Some when wanted.
+    pub policies: BTreeMap<Metric, (String, Option<ScalingPolicy>)>,
+}
+
+/// One ECS service and what it owns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredService {
+    pub name: String,
+    pub spec: Service,
+    pub log_group: String,
+    pub log_retention_days: i32,
+    pub family: String,
+    pub exposure: Option<Exposure>,
+    /// The desired count the controller sets: None when autoscaling owns it.
+    pub desired_count: Option<i32>,
+    /// The count a new service starts with.
+    pub initial_count: i32,
+    pub scaling: Option<DesiredScaling>,
+    /// Every policy name the service could have, for finding those to delete.
+    pub capacity_provider: &'static str,
+    pub deployment: DeploymentConfiguration,
+    pub grace_period: Option<i32>,
+    /// `service/<cluster>/<service>`: its Application Auto Scaling resource id.
+    pub resource_id: String,
+    pub client_token: String,
+}
+
+pub fn desired(spec: &AppStackSpec, id: &ObjectIdentity, default_region: &str) -> DesiredStack {
+    let region = spec.region.clone().unwrap_or_else(|| default_region.to_string());
+    let cluster = id.physical_name("", ECS_NAME_MAX);
+    let lb = &spec.load_balancer;
+    let exposed = spec.services.iter().any(|s| s.expose.is_some());
+    let load_balancer = exposed.then(|| DesiredLoadBalancer {
+        name: id.physical_name("", ELB_NAME_MAX),
+        scheme: lb.scheme.as_str(),
+        subnets: match lb.scheme {
+            stackwright_api::appstack::Scheme::InternetFacing => spec.network.public_subnet_ids.clone(),
+            stackwright_api::appstack::Scheme::Internal => spec.network.private_subnet_ids.clone(),
+        },
+        security_group: id.physical_name("lb", ECS_NAME_MAX),
+        allowed_cidrs: lb.allowed_cidrs.clone(),
+        idle_timeout_seconds: lb.idle_timeout_seconds,
+        deregistration_delay_seconds: lb.deregistration_delay_seconds,
+        certificate_arn: lb.certificate_arn.clone(),
+    });
+    let shapes: Vec<RuleShape<'_>> = spec
+        .services
+        .iter()
+        .filter_map(|s| {
+            s.expose.as_ref().map(|e| RuleShape { service: &s.name, paths: &e.paths, hosts: &e.hosts })
+        })
+        .collect();
+    let priorities = priorities(&shapes);
+    let log_group_prefix = format!("/stackwright/{}/{}/{}/", id.cluster_id, id.namespace, id.name);
+    let services = spec
+        .services
+        .iter()
+        .map(|s| {
+            let exposure = s.expose.as_ref().zip(s.port).map(|(e, port)| Exposure {
+                target_group: id.physical_name(&format!("tg-{}", s.name), ELB_NAME_MAX),
+                port,
+                health_check: HealthCheck {
+                    path: e.health_check.path.clone(),
+                    interval_seconds: e.health_check.interval_seconds,
+                    timeout_seconds: e.health_check.timeout_seconds,
+                    healthy_threshold: e.health_check.healthy_threshold,
+                    unhealthy_threshold: e.health_check.unhealthy_threshold,
+                    matcher: e.health_check.matcher.clone(),
+                },
+                priority: priorities.get(&s.name).copied().unwrap_or(50_000),
+                conditions: RuleConditions { paths: e.paths.clone(), hosts: e.hosts.clone() },
+            });
+            let resource_id = format!("service/{cluster}/{}", s.name);
+            let scaling = s.autoscaling.as_ref().map(|a| {
+                let policy = |metric: Metric, target: Option<i32>| {
+                    let name = id.physical_name(&format!("{}-{}", s.name, metric_word(metric)), ECS_NAME_MAX);
+                    let wanted = target.map(|t| ScalingPolicy {
+                        name: name.clone(),
+                        resource_id: resource_id.clone(),
+                        metric,
+                        resource_label: None,
+                        target_value: f64::from(t),
+                        scale_out_cooldown_seconds: a.scale_out_cooldown_seconds,
+                        scale_in_cooldown_seconds: a.scale_in_cooldown_seconds,
+                        arn: None,
+                    });
+                    (metric, (name, wanted))
+                };
+                DesiredScaling {
+                    min: a.min_replicas,
+                    max: a.max_replicas,
+                    policies: BTreeMap::from([
+                        policy(Metric::Cpu, a.target_cpu_percent),
+                        policy(Metric::Memory, a.target_memory_percent),
+                        policy(Metric::RequestsPerTarget, a.requests_per_target),
+                    ]),
+                }
+            });
+            DesiredService {
+                name: s.name.clone(),
+                spec: s.clone(),
+                log_group: format!("{log_group_prefix}{}", s.name),
+                log_retention_days: s.log_retention_days,
+                family: id.physical_name(&s.name, ECS_NAME_MAX),
+                desired_count: if s.autoscaling.is_some() { None } else { Some(s.replicas) },
+                initial_count: s.autoscaling.as_ref().map_or(s.replicas, |a| a.min_replicas),
+                capacity_provider: s.capacity.capacity_provider(),
+                deployment: DeploymentConfiguration {
+                    minimum_healthy_percent: s.deployment.minimum_healthy_percent,
+                    maximum_percent: s.deployment.maximum_percent,
+                    circuit_breaker: s.deployment.circuit_breaker,
+                    rollback: s.deployment.circuit_breaker,
+                },
+                grace_period: exposure.as_ref().map(|_| s.health_check_grace_period_seconds),
+                exposure,
+                scaling,
+                client_token: client_token(&id.uid, &s.name),
+                resource_id,
+            }
+        })
+        .collect();
+    DesiredStack {
+        region,
+        tags: id.tags(&spec.tags),
+        vpc_id: spec.network.vpc_id.clone().unwrap_or_default(),
+        task_subnets: spec.network.private_subnet_ids.clone(),
+        assign_public_ip: spec.network.assign_public_ip,
+        managed_network: spec.network.managed.is_some(),
+        load_balancer,
+        task_security_group: id.physical_name("tasks", ECS_NAME_MAX),
+        execution_role: spec.execution_role_arn.is_none().then(|| id.physical_name("exec", ROLE_NAME_MAX)),
+        task_role: spec.task_role_arn.is_none().then(|| id.physical_name("task", ROLE_NAME_MAX)),
+        execution_role_arn: spec.execution_role_arn.clone(),
+        task_role_arn: spec.task_role_arn.clone(),
+        services,
+        deletion_policy: spec.deletion_policy,
+        log_group_prefix,
+        cluster,
+    }
+}
+
+fn metric_word(metric: Metric) -> &'static str {
+    match metric {
+        Metric::Cpu => "cpu",
+        Metric::Memory => "memory",
+        Metric::RequestsPerTarget => "requests",
+    }
+}
+
+/// ECS `clientToken` of one service of one object (at most 36 characters): the same object and
+/// service always send the same token, so a CreateService retried after a crash is the same
+/// service, and another object's service of that name is refused.
+fn client_token(uid: &str, service: &str) -> String {
+    let digest = Sha256::digest(format!("{uid}\0{service}").as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+impl DesiredStack {
+    pub fn service(&self, name: &str) -> Option<&DesiredService> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    /// The names of every scaling policy the stack's services could have.
+    pub fn policy_names(&self) -> Vec<String> {
+        self.services.iter().filter_map(|s| s.scaling.as_ref()).flat_map(|s| s.policies.values().map(|(n, _)| n.clone())).collect()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn accunode() -> AppStackSpec {
+        serde_yaml::from_str(
+            r#"
+network: {vpcId: vpc-0123456789abcdef0, publicSubnetIds: [subnet-0000000a, subnet-0000000b], privateSubnetIds: [subnet-0000000c]}
+services:
+- name: api
+  image: 461962182774.dkr.ecr.us-east-1.amazonaws.com/accunode:prod-abc123
+  port: 8000
+  expose: {paths: ["/*"], healthCheck: {path: /health}}
+  autoscaling: {minReplicas: 1, maxReplicas: 2, targetCPUPercent: 70, scaleOutCooldownSeconds: 300, scaleInCooldownSeconds: 300}
+- name: worker
+  image: 461962182774.dkr.ecr.us-east-1.amazonaws.com/accunode:prod-abc123
+  command: [python, -m, worker]
+  autoscaling: {minReplicas: 1, maxReplicas: 2, targetCPUPercent: 60, scaleOutCooldownSeconds: 180, scaleInCooldownSeconds: 300}
+"#,
+        )
+        .expect("spec")
+    }
+
+    pub fn id() -> ObjectIdentity {
+        ObjectIdentity {
+            cluster_id: "c1".into(),
+            kind: "AppStack".into(),
+            namespace: "prod".into(),
+            name: "accunode".into(),
+            uid: "5f0c6b0e-1111-2222-3333-444455556666".into(),
+        }
+    }
+
+    #[test]
+    fn accunode_becomes_one_cluster_a_load_balancer_and_two_autoscaled_services() {
+        let want = desired(&accunode(), &id(), "us-east-1");
+        let lb = want.load_balancer.as_ref().expect("api is exposed");
+        assert!(lb.name.len() <= 32, "{}", lb.name);
+        assert_eq!(lb.scheme, "internet-facing");
+        assert_eq!(lb.ports(), [80]);
+        let api = want.service("api").expect("api");
+        let exposure = api.exposure.as_ref().expect("exposed");
+        assert_eq!(exposure.port, 8000);
+        assert_eq!(exposure.health_check.path, "/health");
+        assert_eq!(api.desired_count, None, "autoscaling owns the count");
+        assert_eq!(api.initial_count, 1);
+        assert_eq!(api.grace_period, Some(60));
+        let scaling = api.scaling.as_ref().expect("scaling");
+        assert_eq!((scaling.min, scaling.max), (1, 2));
+        let cpu = scaling.policies[&Metric::Cpu].1.as_ref().expect("cpu policy");
+        assert_eq!((cpu.target_value, cpu.scale_out_cooldown_seconds), (70.0, 300));
+        assert!(scaling.policies[&Metric::Memory].1.is_none());
+        let worker = want.service("worker").expect("worker");
+        assert!(worker.exposure.is_none() && worker.grace_period.is_none());
+        assert_eq!(worker.scaling.as_ref().map(|s| s.policies[&Metric::Cpu].1.as_ref().map(|p| p.scale_out_cooldown_seconds)), Some(Some(180)));
+        assert_eq!(api.client_token.len(), 32);
+        assert_ne!(api.client_token, worker.client_token);
+        assert_eq!(api.log_group, "/stackwright/c1/prod/accunode/api");
+        assert_eq!(api.resource_id, format!("service/{}/api", want.cluster));
+        assert!(want.execution_role.as_ref().is_some_and(|r| r.len() <= 64));
+    }
+
+    #[test]
+    fn names_are_deterministic_and_distinct_per_object() {
+        let a = desired(&accunode(), &id(), "us-east-1");
+        let b = desired(&accunode(), &id(), "us-east-1");
+        assert_eq!(a, b);
+        let other = desired(&accunode(), &ObjectIdentity { name: "accunode2".into(), ..id() }, "us-east-1");
+        assert_ne!(a.cluster, other.cluster);
+        assert_ne!(a.load_balancer.map(|l| l.name), other.load_balancer.map(|l| l.name));
+    }
+}

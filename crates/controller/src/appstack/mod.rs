@@ -1,0 +1,13 @@
+//! The AppStack kind (ECS Fargate services behind an Application Load Balancer), one file per
+//! step of its pipeline: `resolve` (the bindings, from the reflector stores) → `desired` (spec →
+//! the closed set of AWS resources the stack owns) with `taskdef` (container definitions, their
+//! content hash and the decision to register a revision), `rules` (listener rule priorities) and
+//! `policies` (the roles' IAM documents) → `observe` (batched describes) → `plan` (one dependency
+//! wave of writes) → `apply` → `assess` (status and outcome), driven by `reconcile`.
+
+pub mod desired;
+pub mod plan;
+pub mod policies;
+pub mod resolve;
+pub mod rules;
+pub mod taskdef;
