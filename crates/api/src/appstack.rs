@@ -25,6 +25,12 @@ use crate::network::{DNS_LABEL_PATTERN, IAM_ROLE_ARN_PATTERN, OBJECT_NAME_PATTER
     printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
     printcolumn(name = "Status", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].reason"),
     printcolumn(name = "URL", type_ = "string", json_path = ".status.url"),
+    printcolumn(
+        name = "Cost",
+        type_ = "string",
+        json_path = ".status.estimatedMonthlyCostUSD",
+        description = "Estimated fixed monthly cost in USD, from the built-in price table"
+    ),
     printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
 )]
 #[serde(rename_all = "camelCase")]
@@ -80,7 +86,7 @@ pub struct AppStackSpec {
     pub execution_role_arn: Option<String>,
 
     /// IAM role the containers run as. Default: a role the stack creates, allowed only the bound
-    /// buckets (with their access) and ECS Exec.
+    /// buckets (with their access).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = IAM_ROLE_ARN_PATTERN), length(max = 2048))]
     pub task_role_arn: Option<String>,
@@ -394,17 +400,22 @@ pub struct SecretEnvVar {
 }
 
 /// How the load balancer routes to a service. A request goes to the service whose rule matches
-/// its path (and host, when hosts are given).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+/// its path (and host, when hosts are given). ALB evaluates at most three values per condition
+/// and five per rule, so paths and hosts together are at most five.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("size(self.paths) + (has(self.hosts) ? size(self.hosts) : 0) <= 5")
+    .message("expose: paths and hosts together are at most 5 values (an ALB listener rule evaluates at most five)"))]
 pub struct Expose {
-    /// Listener rule path patterns, e.g. `/*` or `/api/*` (`*` matches any characters, `?` one).
+    /// Listener rule path patterns (1 to 3), e.g. `/*` or `/api/*` (`*` matches any characters,
+    /// `?` one).
     #[serde(default = "default_paths")]
-    #[schemars(length(min = 1, max = 20), inner(regex(pattern = r"^/[A-Za-z0-9_\-.$/~'@:+&*?]*$"), length(max = 128)))]
+    #[schemars(length(min = 1, max = 3), inner(regex(pattern = r"^/[A-Za-z0-9_\-.$/~'@:+&*?]*$"), length(max = 128)))]
     pub paths: Vec<String>,
-    /// Host-header conditions, e.g. `api.example.com` or `*.example.com`; any host when empty.
+    /// Host-header conditions (up to 3), e.g. `api.example.com` or `*.example.com`; any host when
+    /// empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 20), inner(regex(pattern = r"^[A-Za-z0-9*?.-]+$"), length(max = 128)))]
+    #[schemars(length(max = 3), inner(regex(pattern = r"^[A-Za-z0-9*?.-]+$"), length(max = 128)))]
     pub hosts: Vec<String>,
     /// The target group's health check.
     #[serde(default)]

@@ -68,6 +68,8 @@ pub struct Context {
     /// Resources this process created with its ownership tags in the create call
     /// (`<kind>/<region>/<name>`): their tags need no reading back while it runs.
     pub made: Made,
+    /// The content hash of each task definition revision read or registered (revisions never change).
+    pub revisions: crate::appstack::observe::RevisionHashes,
     failures: Mutex<HashMap<String, u32>>,
 }
 
@@ -91,6 +93,7 @@ impl Context {
             cloud,
             listings: Listings::new(settings.resync_interval),
             made: Made::default(),
+            revisions: Default::default(),
             settings,
             metrics,
             recorder,
@@ -134,19 +137,17 @@ impl Context {
     /// The AppStacks of `namespace` that can be read, once the AppStack watch has listed them all
     /// (before that, a stack that exists could be taken for missing).
     pub async fn stacks_in(&self, namespace: &str) -> crate::error::Result<Vec<AppStack>> {
-        let not_ready = || crate::error::Error::NotReady("the AppStack watch has not listed the stacks yet".into());
-        let store = self.stores.stacks.get().ok_or_else(not_ready)?;
-        match tokio::time::timeout(Duration::from_secs(10), store.wait_until_ready()).await {
-            Ok(Ok(())) => {}
-            _ => return Err(not_ready()),
-        }
-        Ok(store
-            .state()
-            .iter()
-            .filter_map(|s| s.0.as_ref().ok())
-            .filter(|s| s.metadata.namespace.as_deref() == Some(namespace))
-            .cloned()
-            .collect())
+        objects_in(self.stores.stacks.get(), "AppStack", namespace).await
+    }
+
+    /// The Databases, Caches and Buckets of `namespace` that can be read, once each watch has
+    /// listed them all (an AppStack's bindings read them).
+    pub async fn bound_in(&self, namespace: &str) -> crate::error::Result<(Vec<Database>, Vec<Cache>, Vec<Bucket>)> {
+        Ok((
+            objects_in(self.stores.databases.get(), "Database", namespace).await?,
+            objects_in(self.stores.caches.get(), "Cache", namespace).await?,
+            objects_in(self.stores.buckets.get(), "Bucket", namespace).await?,
+        ))
     }
 
     /// Forgets an object's failures after a successful reconcile.
@@ -159,6 +160,30 @@ impl Context {
         let failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         failures.get(&object_key(obj)).copied().unwrap_or(0)
     }
+}
+
+/// The readable objects of `namespace` in `store`, once its watch has listed them all.
+async fn objects_in<K: kube::Resource + Clone>(
+    store: Option<&Store<DeserializeGuard<K>>>,
+    kind: &str,
+    namespace: &str,
+) -> crate::error::Result<Vec<K>>
+where
+    K::DynamicType: std::hash::Hash + Eq + Clone,
+{
+    let not_ready = || crate::error::Error::NotReady(format!("the {kind} watch has not listed its objects yet"));
+    let store = store.ok_or_else(not_ready)?;
+    match tokio::time::timeout(Duration::from_secs(10), store.wait_until_ready()).await {
+        Ok(Ok(())) => {}
+        _ => return Err(not_ready()),
+    }
+    Ok(store
+        .state()
+        .iter()
+        .filter_map(|s| s.0.as_ref().ok())
+        .filter(|s| s.meta().namespace.as_deref() == Some(namespace))
+        .cloned()
+        .collect())
 }
 
 /// The resources this process created, tagged in the create call.

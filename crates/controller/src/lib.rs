@@ -10,6 +10,7 @@ pub mod cache;
 pub mod connection;
 pub mod context;
 pub mod cost;
+pub mod dependents;
 pub mod database;
 pub mod driver;
 pub mod error;
@@ -29,7 +30,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use kube::core::error_boundary::DeserializeGuard;
 use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::{self, ObjectRef};
@@ -275,24 +276,56 @@ async fn run_controllers(ctx: Arc<Context>, config: Config, client: Client, shut
     let stack_watch =
         stacks::run(scoped::<DeserializeGuard<AppStack>>(&client, &config), stacks_writer, ctx.clone(), wakers);
 
-    let buckets =
-        controller_for::<Bucket>(&ctx, scoped(&client, &config), futures::stream::empty(), &shutdown, |store| {
+    // Databases, Caches and Buckets wake the AppStacks that bind them when what those take
+    // from them changes.
+    let (wake_stacks, stacks_woken) = futures::channel::mpsc::unbounded();
+    let bound = Arc::new(dependents::BoundWatch::new(wake_stacks));
+
+    let (b, c) = (bound.clone(), ctx.clone());
+    let buckets = controller_for::<Bucket>(
+        &ctx,
+        scoped(&client, &config),
+        futures::stream::empty(),
+        &shutdown,
+        |store| {
             if ctx.stores.buckets.set(store).is_err() {
                 tracing::warn!("the Bucket store was set twice");
             }
-        });
-    let databases = controller_for::<Database>(&ctx, scoped(&client, &config), databases_woken, &shutdown, |store| {
-        if ctx.stores.databases.set(store).is_err() {
-            tracing::warn!("the Database store was set twice");
-        }
-    });
-    let caches = controller_for::<Cache>(&ctx, scoped(&client, &config), caches_woken, &shutdown, |store| {
-        if ctx.stores.caches.set(store).is_err() {
-            tracing::warn!("the Cache store was set twice");
-        }
-    });
+        },
+        move |bucket| b.saw_bucket(&c, bucket),
+    );
+    let (b, c) = (bound.clone(), ctx.clone());
+    let databases = controller_for::<Database>(
+        &ctx,
+        scoped(&client, &config),
+        databases_woken,
+        &shutdown,
+        |store| {
+            if ctx.stores.databases.set(store).is_err() {
+                tracing::warn!("the Database store was set twice");
+            }
+        },
+        move |db| b.saw_database(&c, db),
+    );
+    let (b, c) = (bound.clone(), ctx.clone());
+    let caches = controller_for::<Cache>(
+        &ctx,
+        scoped(&client, &config),
+        caches_woken,
+        &shutdown,
+        |store| {
+            if ctx.stores.caches.set(store).is_err() {
+                tracing::warn!("the Cache store was set twice");
+            }
+        },
+        move |cache| b.saw_cache(&c, cache),
+    );
+    // The AppStack store is the one the AppStack watch above keeps; this controller's own
+    // reflector only feeds its queue.
+    let appstacks =
+        controller_for::<AppStack>(&ctx, scoped(&client, &config), stacks_woken, &shutdown, |_| {}, |_| {});
     tokio::select! {
-        () = async { tokio::join!(buckets, databases, caches); } => {}
+        () = async { tokio::join!(buckets, databases, caches, appstacks); } => {}
         () = stack_watch => tracing::warn!("the AppStack watch ended"),
     }
 }
@@ -300,13 +333,15 @@ async fn run_controllers(ctx: Arc<Context>, config: Config, client: Client, shut
 /// The controller of one kind: a guarded watch (an object that cannot be deserialized is
 /// reported by the driver, not allowed to stop the watch), filtered to meaningful changes, plus
 /// the objects `woken` names (a dependency changed), reconciled by the shared driver with
-/// unbounded concurrency (the context's gate limits it).
+/// unbounded concurrency (the context's gate limits it). `saw` sees every object the watch
+/// delivers, status changes included (the bound kinds wake their AppStacks from it).
 fn controller_for<K: Kind>(
     ctx: &Arc<Context>,
     guarded: Api<DeserializeGuard<K>>,
     woken: impl futures::Stream<Item = ObjectRef<DeserializeGuard<K>>> + Send + 'static,
     shutdown: &CancellationToken,
     keep_store: impl FnOnce(reflector::Store<DeserializeGuard<K>>),
+    saw: impl Fn(&K) + Send + Sync + 'static,
 ) -> impl std::future::Future<Output = ()> + Send + 'static {
     let (reader, writer) = reflector::store();
     keep_store(reader.clone());
@@ -314,6 +349,11 @@ fn controller_for<K: Kind>(
         .default_backoff()
         .reflect(writer)
         .applied_objects()
+        .inspect_ok(move |obj: &DeserializeGuard<K>| {
+            if let Ok(obj) = &obj.0 {
+                saw(obj);
+            }
+        })
         .predicate_filter(|obj: &DeserializeGuard<K>| Some(driver::fingerprint(obj.meta())), Default::default());
     Controller::for_stream(stream, reader)
         .reconcile_on(woken)

@@ -157,7 +157,7 @@ pub fn desired(spec: &AppStackSpec, id: &ObjectIdentity, default_region: &str) -
         .iter()
         .map(|s| {
             let exposure = s.expose.as_ref().zip(s.port).map(|(e, port)| Exposure {
-                target_group: id.physical_name(&format!("tg-{}", s.name), ELB_NAME_MAX),
+                target_group: target_group_name(id, &s.name),
                 port,
                 health_check: HealthCheck {
                     path: e.health_check.path.clone(),
@@ -237,6 +237,11 @@ pub fn desired(spec: &AppStackSpec, id: &ObjectIdentity, default_region: &str) -
         log_group_prefix,
         cluster,
     }
+}
+
+/// The target group of a stack's service (32 characters at most).
+pub fn target_group_name(id: &ObjectIdentity, service: &str) -> String {
+    id.physical_name(&format!("tg-{service}"), ELB_NAME_MAX)
 }
 
 fn metric_word(metric: Metric) -> &'static str {

@@ -1,0 +1,310 @@
+//! The AppStack driver, with no decisions of its own: resolve the bindings from the stores,
+//! observe AWS, render the task definitions and role policies, plan one wave, apply it, write
+//! status once it changed; and the cleanup of a deleted stack in reverse dependency order.
+
+use std::collections::BTreeMap;
+
+use kube::Resource;
+use kube::core::error_boundary::DeserializeGuard;
+use kube::runtime::controller::Action;
+use kube::runtime::reflector::Store;
+use stackwright_api::annotations;
+use stackwright_api::appstack::{AppStack, AppStackDeletionPolicy, AppStackStatus};
+use stackwright_api::common::CommonStatus;
+use stackwright_api::conditions::{self, Outcome, reason};
+use stackwright_api::naming::{ELB_NAME_MAX, ObjectIdentity};
+use stackwright_cloud::CloudError;
+
+use super::apply::{Wave, apply};
+use super::assess::{describe, inventory, load_balancer, network, outcome, service_statuses};
+use super::desired::{DesiredStack, desired, target_group_name};
+use super::observe::{Clients, observe, observe_revisions};
+use super::plan::{Observed, Rendered, plan};
+use super::policies::{execution_policy, task_policy};
+use super::resolve::{Bindings, resolve};
+use super::taskdef::{Roles, bound_buckets, execution_needs, render};
+use crate::context::Context;
+use crate::driver::{Kind, NEXT_WAVE, Next, POLL, finish_cleanup, report_failure};
+use crate::error::Result;
+use crate::status::StatusWriter;
+
+impl Kind for AppStack {
+    type Status = AppStackStatus;
+
+    fn status(&self) -> Option<&AppStackStatus> {
+        self.status.as_ref()
+    }
+
+    fn store(ctx: &Context) -> Option<&Store<DeserializeGuard<Self>>> {
+        ctx.stores.stacks.get()
+    }
+
+    async fn apply(&self, ctx: &Context) -> Result<Next> {
+        converge(self, ctx).await
+    }
+
+    async fn cleanup(&self, ctx: &Context) -> Result<Action> {
+        clean_up(self, ctx).await
+    }
+}
+
+fn clients(ctx: &Context, region: &str) -> Clients {
+    Clients {
+        ecs: ctx.cloud.ecs(region),
+        elbv2: ctx.cloud.elbv2(region),
+        autoscaling: ctx.cloud.autoscaling(region),
+        iam: ctx.cloud.iam(region),
+        logs: ctx.cloud.logs(region),
+        ec2: ctx.cloud.ec2(region),
+    }
+}
+
+/// The service names to look for in AWS: the spec's, then those the status still lists.
+fn known_services(stack: &AppStack) -> (Vec<String>, Vec<String>) {
+    let mut known: Vec<String> = stack.spec.services.iter().map(|s| s.name.clone()).collect();
+    let removed: Vec<String> = stack
+        .status
+        .iter()
+        .flat_map(|s| s.services.iter().map(|s| s.name.clone()))
+        .filter(|n| !known.contains(n))
+        .collect();
+    known.extend(removed.iter().cloned());
+    (known, removed)
+}
+
+async fn converge(stack: &AppStack, ctx: &Context) -> Result<Next> {
+    let id = ctx.identity(stack);
+    let want = desired(&stack.spec, &id, ctx.cloud.default_region());
+    let aws = clients(ctx, &want.region);
+    let mut report = Report::new(&want, stack.status.as_ref());
+    let mut status = StatusWriter::new(stack, stack.status.clone());
+    if status.is_first_sight() {
+        let first = Outcome::progressing(reason::PENDING, format!("looking up ECS cluster {}", want.cluster));
+        write_status(&mut status, ctx, &report, &first).await?;
+    }
+    let (databases, caches, buckets) = ctx.bound_in(&id.namespace).await?;
+    let bindings = resolve(&stack.spec.bindings, &databases, &caches, &buckets);
+    let (known, removed) = known_services(stack);
+    let thorough = !stackwright_cloud::is_background();
+    let mut observed = match observe(&aws, &want, &known, &id, thorough).await {
+        Ok(o) => o,
+        Err(e) => return failed(&mut status, ctx, &report, e, false).await,
+    };
+    let rendered = render_all(&want, &bindings, &observed);
+    if let Some(defs) = &rendered.task_definitions
+        && let Err(e) = observe_revisions(&aws, &mut observed, defs, &ctx.revisions).await
+    {
+        return failed(&mut status, ctx, &report, e, false).await;
+    }
+    report.saw(&want, &observed);
+    let paused = annotations::is_true(stack.meta(), annotations::PAUSED);
+    let adopt = annotations::is_true(stack.meta(), annotations::ADOPT);
+    let planned = plan(&want, &rendered, &observed, &removed, &id, adopt);
+    let verdict = outcome(&want, &planned, &bindings, &observed, paused);
+    if planned.steps.is_empty() || paused || matches!(verdict, Outcome::Stalled { .. }) {
+        write_status(&mut status, ctx, &report, &verdict).await?;
+        return Ok(match &verdict {
+            Outcome::Progressing { .. } => Next::Poll(crate::driver::poll_after(POLL, reconciling_for(&status))),
+            _ => Next::Settled,
+        });
+    }
+    let wave = Wave { want: &want, observed: &observed, task_definitions: rendered.task_definitions.as_ref(), hashes: &ctx.revisions };
+    match apply(&aws, &wave, &planned.steps).await {
+        Ok(()) => {
+            tracing::info!(stack = %id.name, steps = %describe(&planned.steps), "AppStack writes sent");
+            write_status(&mut status, ctx, &report, &verdict).await?;
+            Ok(Next::Poll(NEXT_WAVE))
+        }
+        Err(e) => failed(&mut status, ctx, &report, e, true).await,
+    }
+}
+
+fn reconciling_for(status: &Writer<'_>) -> std::time::Duration {
+    conditions::find(status.conditions(), conditions::RECONCILING)
+        .filter(|c| c.status == "True")
+        .and_then(|c| {
+            let since = k8s_openapi::jiff::Timestamp::now().duration_since(c.last_transition_time.0);
+            std::time::Duration::try_from(since).ok()
+        })
+        .unwrap_or_default()
+}
+
+/// The task definitions (once the bindings are Ready and the roles exist) and the roles'
+/// policies (once the account is known from a role's ARN).
+fn render_all(want: &DesiredStack, bindings: &Bindings, observed: &Observed) -> Rendered {
+    let execution = want.execution_role_arn.clone().or_else(|| observed.execution_role.as_ref().map(|r| r.role.arn.clone()));
+    let task = want.task_role_arn.clone().or_else(|| observed.task_role.as_ref().map(|r| r.role.arn.clone()));
+    let Bindings::Ready(resolved) = bindings else { return Rendered::default() };
+    let task_policy = task_policy(&bound_buckets(resolved));
+    let Some(execution) = execution else { return Rendered { task_policy, ..Default::default() } };
+    if want.task_role.is_some() && task.is_none() {
+        return Rendered { task_policy, ..Default::default() };
+    }
+    let roles = Roles { execution: Some(execution.clone()), task };
+    let defs: BTreeMap<_, _> = want.services.iter().map(|s| (s.name.clone(), render(want, s, resolved, &roles))).collect();
+    let account = execution.split(':').nth(4).unwrap_or_default().to_string();
+    let log_groups: Vec<String> = want
+        .services
+        .iter()
+        .map(|s| format!("arn:aws:logs:{}:{account}:log-group:{}", want.region, s.log_group))
+        .collect();
+    let list: Vec<_> = defs.values().cloned().collect();
+    let execution_policy = Some(execution_policy(&execution_needs(&list, &log_groups, &want.region, &account)));
+    Rendered { task_definitions: Some(defs), execution_policy, task_policy }
+}
+
+type Writer<'a> = StatusWriter<'a, AppStack, AppStackStatus>;
+
+/// Reports a failed AWS call as the shared rules say, and hands retries to the backoff.
+async fn failed(status: &mut Writer<'_>, ctx: &Context, report: &Report, e: CloudError, wrote: bool) -> Result<Next> {
+    let was_ready = conditions::find(status.conditions(), conditions::READY).is_some_and(|c| c.status == "True");
+    let failures = ctx.consecutive_failures(status.object());
+    report_failure(e, wrote, was_ready, failures, async |o: &Outcome| write_status(status, ctx, report, o).await).await
+}
+
+/// What the status reports besides conditions; starts from the last status, so a reconcile that
+/// cannot read AWS keeps reporting it.
+#[derive(Clone, Debug, Default)]
+struct Report {
+    status: AppStackStatus,
+}
+
+impl Report {
+    fn new(want: &DesiredStack, last: Option<&AppStackStatus>) -> Self {
+        let mut status = last.cloned().unwrap_or_default();
+        status.network = network(want);
+        status.common.estimated_monthly_cost_usd = crate::cost::stack(want);
+        Report { status }
+    }
+
+    fn saw(&mut self, want: &DesiredStack, observed: &Observed) {
+        let s = &mut self.status;
+        (s.load_balancer, s.url) = load_balancer(want, observed);
+        s.task_security_group_id = observed.task_group.as_ref().map(|g| g.id.clone());
+        s.services = service_statuses(want, observed);
+        s.common.resources = inventory(want, observed);
+    }
+}
+
+async fn write_status(status: &mut Writer<'_>, ctx: &Context, report: &Report, outcome: &Outcome) -> Result<()> {
+    let stack = status.object();
+    let conditions = crate::status::conditions_for(outcome, stack.meta().generation, status.conditions());
+    let next = AppStackStatus {
+        common: CommonStatus {
+            observed_generation: stack.meta().generation,
+            conditions,
+            claims: vec![],
+            ..report.status.common.clone()
+        },
+        ..report.status.clone()
+    };
+    status.write(ctx, next).await?;
+    Ok(())
+}
+
+/// Handles a deleted AppStack per its deletion policy; returning Ok releases the finalizer.
+async fn clean_up(stack: &AppStack, ctx: &Context) -> Result<Action> {
+    let id = ctx.identity(stack);
+    let want = desired(&stack.spec, &id, ctx.cloud.default_region());
+    let report = Report::new(&want, stack.status.as_ref());
+    let mut status = StatusWriter::new(stack, stack.status.clone());
+    if want.deletion_policy == AppStackDeletionPolicy::Retain {
+        tracing::info!(stack = %id.name, "deletionPolicy Retain: leaving the stack's AWS resources");
+        return Ok(Action::await_change());
+    }
+    if annotations::is_true(stack.meta(), annotations::PAUSED) {
+        let message = format!("deletion of AppStack {} waits: the object is paused (remove the stackwright.io/paused annotation)", id.name);
+        write_status(&mut status, ctx, &report, &Outcome::Paused { in_sync: false, message: message.clone() }).await?;
+        return Err(crate::error::Error::CleanupBlocked(message));
+    }
+    let aws = clients(ctx, &want.region);
+    let adopt = annotations::is_true(stack.meta(), annotations::ADOPT);
+    let (known, _) = known_services(stack);
+    let step = delete_in_order(&aws, &want, &id, &known, adopt).await;
+    if matches!(step, Ok(None)) {
+        tracing::info!(stack = %id.name, "deleted the AppStack's AWS resources");
+    }
+    let failures = ctx.consecutive_failures(stack);
+    finish_cleanup(step, failures, async |o: &Outcome| write_status(&mut status, ctx, &report, o).await).await
+}
+
+/// One step of cleanup, in reverse dependency order: `Ok(Some(progress))` while something is
+/// still there, `Ok(None)` once all is gone. Only resources with the stack's tags are deleted
+/// (services and revisions: those in the stack's own cluster and families).
+async fn delete_in_order(
+    aws: &Clients,
+    want: &DesiredStack,
+    id: &ObjectIdentity,
+    known: &[String],
+    adopt: bool,
+) -> Result<Option<String>> {
+    let owns = |tags: &BTreeMap<String, String>| adopt || id.owns(tags);
+    let cluster = aws.ecs.cluster(&want.cluster).await?.filter(|c| owns(&c.tags));
+    if cluster.is_some() {
+        let services: Vec<_> =
+            aws.ecs.services(&want.cluster, known).await?.into_iter().filter(|s| s.status != "INACTIVE").collect();
+        if !services.is_empty() {
+            for s in &services {
+                aws.autoscaling.deregister_scalable_target(&format!("service/{}/{}", want.cluster, s.name)).await?;
+                aws.ecs.delete_service(&want.cluster, &s.name).await?;
+            }
+            let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+            return Ok(Some(format!("deleting ECS services {}", names.join(", "))));
+        }
+    }
+    let lb_name = id.physical_name("", ELB_NAME_MAX);
+    if let Some(lb) = aws.elbv2.load_balancer(&lb_name).await? {
+        let tags = aws.elbv2.tags(std::slice::from_ref(&lb.arn)).await?;
+        if tags.get(&lb.arn).is_some_and(&owns) {
+            aws.elbv2.delete_load_balancer(&lb.arn).await?;
+            return Ok(Some(format!("deleting load balancer {lb_name} (its listeners and rules go with it)")));
+        }
+    }
+    let tg_names: Vec<String> = known.iter().map(|s| target_group_name(id, s)).collect();
+    let groups = aws.elbv2.target_groups(&tg_names).await?;
+    if !groups.is_empty() {
+        let arns: Vec<String> = groups.iter().map(|g| g.arn.clone()).collect();
+        let tags = aws.elbv2.tags(&arns).await?;
+        for arn in arns.iter().filter(|a| tags.get(*a).is_some_and(&owns)) {
+            aws.elbv2.delete_target_group(arn).await?;
+        }
+    }
+    // The task group goes once bound Databases and Caches dropped their rules for it (EC2 refuses
+    // with DependencyViolation until then: progress, not an error).
+    crate::access::delete_security_group(&aws.ec2, &id.physical_name("lb", 255), id).await?;
+    crate::access::delete_security_group(&aws.ec2, &want.task_security_group, id).await?;
+    for name in [id.physical_name("exec", 64), id.physical_name("task", 64)] {
+        delete_role(aws, &name, &owns).await?;
+    }
+    for group in aws.logs.log_groups(&want.log_group_prefix).await? {
+        if let Some(tagged) = aws.logs.log_group(&group.name).await?
+            && tagged.tags.as_ref().is_some_and(&owns)
+        {
+            aws.logs.delete_log_group(&group.name).await?;
+        }
+    }
+    if cluster.is_some() {
+        for name in known {
+            for arn in aws.ecs.task_definition_arns(&id.physical_name(name, 255)).await? {
+                aws.ecs.deregister_task_definition(&arn).await?;
+            }
+        }
+        aws.ecs.delete_cluster(&want.cluster).await?;
+    }
+    Ok(None)
+}
+
+async fn delete_role(aws: &Clients, name: &str, owns: &impl Fn(&BTreeMap<String, String>) -> bool) -> Result<()> {
+    let Some(role) = aws.iam.role(name).await? else { return Ok(()) };
+    if !owns(&role.tags) {
+        return Ok(());
+    }
+    for policy in aws.iam.role_policy_names(name).await? {
+        aws.iam.delete_role_policy(name, &policy).await?;
+    }
+    for arn in aws.iam.attached_policy_arns(name).await? {
+        aws.iam.detach_role_policy(name, &arn).await?;
+    }
+    aws.iam.delete_role(name).await?;
+    Ok(())
+}

@@ -1,0 +1,358 @@
+//! AppStack end to end: the real `stackwright` binary against a real kube-apiserver and the
+//! project's AWS emulator (moto with ECS deployments that roll out over the emulator's delay,
+//! load balancers that provision, the circuit breaker driven by `emulator-fail` images). Objects
+//! go in through the API server; AWS state is read with plain SDK clients that share no code with
+//! the controller.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod support;
+
+use std::time::Duration;
+
+use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+use aws_sdk_ecs::types::ServiceField;
+use kube::Api;
+use kube::api::DeleteParams;
+use stackwright_api::AppStack;
+use support::{Env, aws_calls, env, eventually};
+
+const CONVERGE: Duration = Duration::from_secs(180);
+
+fn condition(s: &AppStack, type_: &str) -> Option<(String, String, String)> {
+    support::condition(&s.status.as_ref()?.common.conditions, type_)
+}
+
+fn ready(s: &AppStack) -> bool {
+    condition(s, "Ready").is_some_and(|(st, _, _)| st == "True")
+        && s.status.as_ref().and_then(|st| st.common.observed_generation) == s.metadata.generation
+}
+
+fn stalled_with(s: &AppStack, reason: &str) -> bool {
+    condition(s, "Stalled").is_some_and(|(st, r, _)| st == "True" && r == reason)
+}
+
+async fn wait_stack(api: &Api<AppStack>, name: &str, what: &str, pred: impl Fn(&AppStack) -> bool) -> AppStack {
+    eventually(what, CONVERGE, || async { api.get_opt(name).await.ok().flatten().filter(|s| pred(s)) }).await
+}
+
+struct Fixture {
+    env: &'static Env,
+    ns: String,
+    api: Api<AppStack>,
+    ec2: aws_sdk_ec2::Client,
+    ecs: aws_sdk_ecs::Client,
+    elb: aws_sdk_elasticloadbalancingv2::Client,
+    aas: aws_sdk_applicationautoscaling::Client,
+    iam: aws_sdk_iam::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
+}
+
+async fn setup(prefix: &str) -> Fixture {
+    let env = env();
+    let ns = env.namespace(prefix).await;
+    let config = env.sdk_config().await;
+    Fixture {
+        api: Api::namespaced(env.client().await, &ns),
+        ec2: aws_sdk_ec2::Client::new(&config),
+        ecs: aws_sdk_ecs::Client::new(&config),
+        elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+        aas: aws_sdk_applicationautoscaling::Client::new(&config),
+        iam: aws_sdk_iam::Client::new(&config),
+        logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+        env,
+        ns,
+    }
+}
+
+/// A VPC with two public and two private subnets.
+async fn network(ec2: &aws_sdk_ec2::Client, octet: u8) -> (String, Vec<String>, Vec<String>) {
+    let (vpc, public) = support::network(ec2, octet).await;
+    let mut private = Vec::new();
+    for (i, az) in ["a", "b"].into_iter().enumerate() {
+        let subnet = ec2
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block(format!("10.{octet}.{}.0/24", 10 + i))
+            .availability_zone(format!("{}{az}", support::REGION))
+            .send()
+            .await
+            .unwrap();
+        private.push(subnet.subnet.unwrap().subnet_id.unwrap());
+    }
+    (vpc, public, private)
+}
+
+/// The AccuNode system's stack (SYSTEMS.md §1) on `vpc`, with `image` for both services.
+fn accunode(vpc: &str, public: &[String], private: &[String], image: &str) -> String {
+    format!(
+        r#"apiVersion: stackwright.io/v1alpha1
+kind: AppStack
+metadata:
+  name: accunode
+spec:
+  network: {{vpcId: {vpc}, publicSubnetIds: [{public}], privateSubnetIds: [{private}]}}
+  tags: {{system: accunode}}
+  services:
+  - name: api
+    image: {image}
+    cpu: 256
+    memory: 512
+    port: 8000
+    env: [{{name: LOG_LEVEL, value: info}}]
+    expose: {{paths: ["/*"], healthCheck: {{path: /health}}}}
+    autoscaling: {{minReplicas: 1, maxReplicas: 2, targetCPUPercent: 70, scaleOutCooldownSeconds: 300, scaleInCooldownSeconds: 300}}
+  - name: worker
+    image: {image}
+    cpu: 256
+    memory: 512
+    command: [python, -m, app.worker]
+    autoscaling: {{minReplicas: 1, maxReplicas: 2, targetCPUPercent: 60, scaleOutCooldownSeconds: 180, scaleInCooldownSeconds: 300}}
+"#,
+        public = public.join(", "),
+        private = private.join(", ")
+    )
+}
+
+fn resource(s: &AppStack, kind: &str) -> Vec<String> {
+    s.status.as_ref().unwrap().common.resources.iter().filter(|r| r.kind == kind).map(|r| r.id.clone()).collect()
+}
+
+async fn service(f: &Fixture, cluster: &str, name: &str) -> aws_sdk_ecs::types::Service {
+    let out = f.ecs.describe_services().cluster(cluster).services(name).include(ServiceField::Tags).send().await.unwrap();
+    out.services().first().cloned().unwrap()
+}
+
+#[tokio::test]
+async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_everything() {
+    let f = setup("stack-life").await;
+    let (vpc, public, private) = network(&f.ec2, 60).await;
+    let ctl = f.env.controller_with_resync(&f.ns, "stacklife", "3s");
+    f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v1"));
+    let stack = wait_stack(&f.api, "accunode", "the stack is Ready", ready).await;
+    let status = stack.status.clone().unwrap();
+
+    // ECS: one cluster, two services on Fargate with the circuit breaker, in the private subnets.
+    let cluster = resource(&stack, "ecs:Cluster")[0].clone();
+    let api = service(&f, &cluster, "api").await;
+    assert_eq!(api.status(), Some("ACTIVE"));
+    assert_eq!(api.capacity_provider_strategy()[0].capacity_provider(), "FARGATE");
+    let dc = api.deployment_configuration().unwrap();
+    assert_eq!((dc.minimum_healthy_percent(), dc.maximum_percent()), (Some(100), Some(200)));
+    let breaker = dc.deployment_circuit_breaker().unwrap();
+    assert!(breaker.enable() && breaker.rollback());
+    assert_eq!(api.health_check_grace_period_seconds(), Some(60));
+    let net = api.network_configuration().unwrap().awsvpc_configuration().unwrap();
+    let mut subnets = net.subnets().to_vec();
+    subnets.sort();
+    let mut want_private = private.clone();
+    want_private.sort();
+    assert_eq!(subnets, want_private);
+    let task_group = status.task_security_group_id.clone().unwrap();
+    assert_eq!(net.security_groups(), [task_group.clone()]);
+    assert_eq!(api.load_balancers()[0].container_port(), Some(8000));
+    let worker = service(&f, &cluster, "worker").await;
+    assert!(worker.load_balancers().is_empty());
+
+    // The task definition: size, command, port, env, awslogs into the service's log group.
+    let def = f.ecs.describe_task_definition().task_definition(api.task_definition().unwrap()).send().await.unwrap();
+    let def = def.task_definition().unwrap();
+    assert_eq!((def.cpu(), def.memory()), (Some("256"), Some("512")));
+    assert_eq!(def.network_mode().map(|m| m.as_str()), Some("awsvpc"));
+    let c = &def.container_definitions()[0];
+    assert_eq!(c.image(), Some("registry.example/accunode:v1"));
+    assert_eq!(c.port_mappings()[0].container_port(), Some(8000));
+    assert!(c.environment().iter().any(|e| e.name() == Some("LOG_LEVEL") && e.value() == Some("info")));
+    let log_group = c.log_configuration().unwrap().options().unwrap()["awslogs-group"].clone();
+    let groups = f.logs.describe_log_groups().log_group_name_prefix(&log_group).send().await.unwrap();
+    assert_eq!(groups.log_groups()[0].retention_in_days(), Some(7));
+    let worker_def = f.ecs.describe_task_definition().task_definition(worker.task_definition().unwrap()).send().await.unwrap();
+    assert_eq!(worker_def.task_definition().unwrap().container_definitions()[0].command(), ["python", "-m", "app.worker"]);
+
+    // The load balancer: internet-facing in the public subnets, :80 answering 404 where no rule
+    // matches, one rule forwarding /* to the api's target group (type ip, /health).
+    let lb_arn = resource(&stack, "elbv2:LoadBalancer")[0].clone();
+    let lbs = f.elb.describe_load_balancers().load_balancer_arns(&lb_arn).send().await.unwrap();
+    let lb = &lbs.load_balancers()[0];
+    assert_eq!(lb.scheme().map(|s| s.as_str()), Some("internet-facing"));
+    assert_eq!(status.url.as_deref(), Some(format!("http://{}", lb.dns_name().unwrap()).as_str()));
+    let listeners = f.elb.describe_listeners().load_balancer_arn(&lb_arn).send().await.unwrap();
+    assert_eq!(listeners.listeners().len(), 1);
+    let listener = &listeners.listeners()[0];
+    assert_eq!(listener.port(), Some(80));
+    let default = &listener.default_actions()[0];
+    assert_eq!(default.fixed_response_config().and_then(|r| r.status_code()), Some("404"));
+    let tg_arn = api.load_balancers()[0].target_group_arn().unwrap().to_string();
+    let tgs = f.elb.describe_target_groups().target_group_arns(&tg_arn).send().await.unwrap();
+    let tg = &tgs.target_groups()[0];
+    assert_eq!(tg.target_type().map(|t| t.as_str()), Some("ip"));
+    assert_eq!((tg.port(), tg.health_check_path()), (Some(8000), Some("/health")));
+    let rules = f.elb.describe_rules().listener_arn(listener.listener_arn().unwrap()).send().await.unwrap();
+    let rule = rules.rules().iter().find(|r| r.is_default() != Some(true)).unwrap();
+    assert_eq!(rule.actions()[0].target_group_arn(), Some(tg_arn.as_str()));
+
+    // Security groups chained: the load balancer from anywhere on :80, the tasks on :8000 from the
+    // load balancer's group only.
+    let lb_group = lb.security_groups()[0].clone();
+    assert_eq!(support::ingress_sources(&f.ec2, &lb_group).await, ["80:0.0.0.0/0"]);
+    assert_eq!(support::ingress_sources(&f.ec2, &task_group).await, [format!("8000:{lb_group}")]);
+
+    // Autoscaling: 1–2 tasks on CPU, with the cooldowns of each service.
+    let targets = f
+        .aas
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_ids(format!("service/{cluster}/api"))
+        .resource_ids(format!("service/{cluster}/worker"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(targets.scalable_targets().len(), 2);
+    for t in targets.scalable_targets() {
+        assert_eq!((t.min_capacity(), t.max_capacity()), (Some(1), Some(2)));
+        assert_eq!(t.scalable_dimension(), Some(&ScalableDimension::EcsServiceDesiredCount));
+    }
+    let policies = f.aas.describe_scaling_policies().service_namespace(ServiceNamespace::Ecs).resource_id(format!("service/{cluster}/worker")).send().await.unwrap();
+    let cfg = policies.scaling_policies()[0].target_tracking_scaling_policy_configuration().unwrap();
+    assert_eq!((cfg.target_value(), cfg.scale_out_cooldown(), cfg.scale_in_cooldown()), (60.0, Some(180), Some(300)));
+
+    // The roles the stack owns: ECS tasks may assume them; the execution role writes the stack's
+    // logs.
+    let roles = resource(&stack, "iam:Role");
+    assert_eq!(roles.len(), 2);
+    let exec_name = roles[0].rsplit('/').next().unwrap();
+    let doc = f.iam.get_role_policy().role_name(exec_name).policy_name("stackwright").send().await.unwrap();
+    assert!(doc.policy_document().contains("logs%3APutLogEvents") || doc.policy_document().contains("logs:PutLogEvents"));
+
+    // Steady state: no AWS writes and no status writes across resyncs.
+    let before = ctl.metrics().await;
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let after = ctl.metrics().await;
+    let writes = |m: &str| aws_calls(m, |op| !(op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get")));
+    assert_eq!(writes(&after), writes(&before), "no AWS write while nothing drifted");
+    let status_writes = |m: &str| support::metric(m, "stackwright_status_writes_total{kind=\"AppStack\"}");
+    assert_eq!(status_writes(&after), status_writes(&before), "no status write while nothing changed");
+    assert!(aws_calls(&after, |_| true) > aws_calls(&before, |_| true), "the resyncs did read");
+
+    // A new image: exactly one new revision, the api rolls to it; the worker too (same image).
+    let registered = |m: &str| aws_calls(m, |op| op == "RegisterTaskDefinition");
+    let before = ctl.metrics().await;
+    f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v2"));
+    let rolled = wait_stack(&f.api, "accunode", "the new image is rolled out", |s| {
+        ready(s)
+            && s.status.as_ref().unwrap().services.iter().all(|svc| {
+                svc.task_definition_arn.as_deref().is_some_and(|arn| !arn.ends_with(":1"))
+            })
+    })
+    .await;
+    let after = ctl.metrics().await;
+    assert_eq!(registered(&after) - registered(&before), 2, "one new revision per service, no more");
+    let api = service(&f, &cluster, "api").await;
+    assert!(api.task_definition().unwrap().ends_with(":2"), "{:?}", api.task_definition());
+    let def = f.ecs.describe_task_definition().task_definition(api.task_definition().unwrap()).send().await.unwrap();
+    assert_eq!(def.task_definition().unwrap().container_definitions()[0].image(), Some("registry.example/accunode:v2"));
+    assert!(rolled.status.unwrap().services.iter().all(|s| s.rollout_state.as_deref() == Some("COMPLETED")));
+
+    // Deleted: nothing of the stack is left in AWS.
+    f.api.delete("accunode", &DeleteParams::default()).await.unwrap();
+    eventually("the stack is gone", CONVERGE, || async { f.api.get_opt("accunode").await.unwrap().is_none().then_some(()) }).await;
+    let clusters = f.ecs.describe_clusters().clusters(&cluster).send().await.unwrap();
+    assert!(clusters.clusters().iter().all(|c| c.status() == Some("INACTIVE")), "{clusters:?}");
+    assert!(f.elb.describe_load_balancers().load_balancer_arns(&lb_arn).send().await.is_err(), "the load balancer is gone");
+    assert!(f.elb.describe_target_groups().target_group_arns(&tg_arn).send().await.is_err(), "the target group is gone");
+    let left = f.ec2.describe_security_groups().group_ids(&task_group).send().await;
+    assert!(left.is_err() || left.unwrap().security_groups().is_empty(), "the task group is gone");
+    assert!(f.iam.get_role().role_name(exec_name).send().await.is_err(), "the execution role is gone");
+    let groups = f.logs.describe_log_groups().log_group_name_prefix(&log_group).send().await.unwrap();
+    assert!(groups.log_groups().is_empty(), "the log groups are gone");
+    let targets = f.aas.describe_scalable_targets().service_namespace(ServiceNamespace::Ecs).resource_ids(format!("service/{cluster}/api")).send().await.unwrap();
+    assert!(targets.scalable_targets().is_empty(), "the scalable targets are gone");
+    let active = f.ecs.list_task_definitions().family_prefix(def.task_definition().unwrap().family().unwrap()).send().await.unwrap();
+    assert!(active.task_definition_arns().is_empty(), "every revision is deregistered");
+}
+
+#[tokio::test]
+async fn a_failed_rollout_stalls_with_the_ecs_message_and_a_fixed_image_recovers() {
+    let f = setup("stack-fail").await;
+    let (vpc, public, private) = network(&f.ec2, 61).await;
+    let _ctl = f.env.controller_with_resync(&f.ns, "stackfail", "10m");
+    f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v1"));
+    wait_stack(&f.api, "accunode", "the stack is Ready", ready).await;
+
+    // Tasks of the new image never start: the circuit breaker rolls back, the stack stalls.
+    f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v2-emulator-fail"));
+    let stalled = wait_stack(&f.api, "accunode", "DeploymentFailed", |s| stalled_with(s, "DeploymentFailed")).await;
+    let (_, _, message) = condition(&stalled, "Stalled").unwrap();
+    assert!(message.contains("rolling back") || message.contains("circuit breaker"), "{message}");
+    // It stays stalled: the failed revision is not rolled out again.
+    let rolls = f.ecs.describe_services().cluster(resource(&stalled, "ecs:Cluster")[0].clone()).services("api").send().await.unwrap();
+    let deployments_then = rolls.services()[0].deployments().len();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let now = f.api.get("accunode").await.unwrap();
+    assert!(stalled_with(&now, "DeploymentFailed"), "{:?}", now.status);
+    assert!(deployments_then <= 2);
+
+    // A fixed image rolls out and the stack is Ready again.
+    f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v3"));
+    wait_stack(&f.api, "accunode", "Ready after the fix", |s| ready(s) && condition(s, "Stalled").is_none()).await;
+}
+
+#[tokio::test]
+async fn drift_is_set_back_and_removing_autoscaling_returns_to_replicas() {
+    let f = setup("stack-drift").await;
+    let (vpc, public, private) = network(&f.ec2, 62).await;
+    let _ctl = f.env.controller_with_resync(&f.ns, "stackdrift", "2s");
+    f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v1"));
+    let stack = wait_stack(&f.api, "accunode", "the stack is Ready", ready).await;
+    let cluster = resource(&stack, "ecs:Cluster")[0].clone();
+    let task_group = stack.status.clone().unwrap().task_security_group_id.unwrap();
+    let api = service(&f, &cluster, "api").await;
+    let tg_arn = api.load_balancers()[0].target_group_arn().unwrap().to_string();
+
+    // By hand: a rule opening the tasks to the world, another health check path.
+    f.ec2
+        .authorize_security_group_ingress()
+        .group_id(&task_group)
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .cidr_ip("0.0.0.0/0")
+        .send()
+        .await
+        .unwrap();
+    f.elb.modify_target_group().target_group_arn(&tg_arn).health_check_path("/").send().await.unwrap();
+    eventually("the drift is set back", CONVERGE, || async {
+        let sources = support::ingress_sources(&f.ec2, &task_group).await;
+        let tgs = f.elb.describe_target_groups().target_group_arns(&tg_arn).send().await.ok()?;
+        let path = tgs.target_groups()[0].health_check_path().map(str::to_string);
+        (sources.len() == 1 && !sources[0].starts_with("22:") && path.as_deref() == Some("/health")).then_some(())
+    })
+    .await;
+
+    // Without autoscaling the worker runs `replicas` tasks and has no scalable target.
+    let spec = accunode(&vpc, &public, &private, "registry.example/accunode:v1").replace(
+        "    autoscaling: {minReplicas: 1, maxReplicas: 2, targetCPUPercent: 60, scaleOutCooldownSeconds: 180, scaleInCooldownSeconds: 300}\n",
+        "    replicas: 3\n",
+    );
+    f.env.apply(&f.ns, &spec);
+    eventually("the worker runs three tasks without autoscaling", CONVERGE, || async {
+        let worker = service(&f, &cluster, "worker").await;
+        let targets = f
+            .aas
+            .describe_scalable_targets()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_ids(format!("service/{cluster}/worker"))
+            .send()
+            .await
+            .ok()?;
+        (worker.desired_count() == 3 && targets.scalable_targets().is_empty()).then_some(())
+    })
+    .await;
+
+    // A desired count changed by hand goes back to the spec's.
+    f.ecs.update_service().cluster(&cluster).service("worker").desired_count(1).send().await.unwrap();
+    eventually("the count is set back", CONVERGE, || async {
+        (service(&f, &cluster, "worker").await.desired_count() == 3).then_some(())
+    })
+    .await;
+}
