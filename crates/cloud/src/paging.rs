@@ -1,4 +1,5 @@
-//! Listings paged by `Marker` (RDS, ElastiCache): one loop for every Describe call that pages.
+//! Listings paged by a marker (RDS, ElastiCache and IAM `Marker`, ECS and CloudWatch Logs
+//! `nextToken`): one loop for every listing call that pages.
 
 use std::future::Future;
 
