@@ -578,3 +578,26 @@ async fn a_deleted_load_balancer_is_left_out_of_the_tags() {
     elb.delete_load_balancer(&lb.arn).await.unwrap();
     assert!(elb.tags(std::slice::from_ref(&lb.arn)).await.unwrap().is_empty());
 }
+
+/// CreateListener on a port the load balancer already listens on is `DuplicateListener` ("A
+/// listener with the specified port already exists."): AlreadyExists, observe again.
+#[tokio::test]
+#[ignore = "emulator gap: moto looks the port up among listener ARNs and creates a second listener on the port"]
+async fn a_second_listener_on_a_port_is_already_exists() {
+    let (elb, _) = elbv2().await;
+    let name = unique("dup");
+    let (_, subnets, groups) = network(69, &name).await;
+    let lb = elb.create_load_balancer(&new_load_balancer(&name, &subnets, &groups[..1])).await.unwrap();
+    let http = ListenerSettings {
+        port: 80,
+        protocol: "HTTP".into(),
+        certificate_arn: None,
+        ssl_policy: None,
+        default_action: fixed_404(),
+    };
+    elb.create_listener(&lb.arn, &http, &BTreeMap::new()).await.unwrap();
+    let err = elb.create_listener(&lb.arn, &http, &BTreeMap::new()).await.unwrap_err();
+    assert_eq!((err.category, err.code.as_str()), (ErrorCategory::AlreadyExists, "DuplicateListener"), "{err}");
+    assert_eq!(elb.listeners(&lb.arn).await.unwrap().len(), 1);
+    elb.delete_load_balancer(&lb.arn).await.unwrap();
+}
