@@ -119,7 +119,8 @@ fn resource(s: &AppStack, kind: &str) -> Vec<String> {
 }
 
 async fn service(f: &Fixture, cluster: &str, name: &str) -> aws_sdk_ecs::types::Service {
-    let out = f.ecs.describe_services().cluster(cluster).services(name).include(ServiceField::Tags).send().await.unwrap();
+    let out =
+        f.ecs.describe_services().cluster(cluster).services(name).include(ServiceField::Tags).send().await.unwrap();
     out.services().first().cloned().unwrap()
 }
 
@@ -133,7 +134,8 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
     let status = stack.status.clone().unwrap();
 
     // ECS: one cluster, two services on Fargate with the circuit breaker, in the private subnets.
-    let cluster = resource(&stack, "ecs:Cluster")[0].clone();
+    let cluster_arn = resource(&stack, "ecs:Cluster")[0].clone();
+    let cluster = cluster_arn.rsplit('/').next().unwrap().to_string();
     let api = service(&f, &cluster, "api").await;
     assert_eq!(api.status(), Some("ACTIVE"));
     assert_eq!(api.capacity_provider_strategy()[0].capacity_provider(), "FARGATE");
@@ -149,7 +151,7 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
     want_private.sort();
     assert_eq!(subnets, want_private);
     let task_group = status.task_security_group_id.clone().unwrap();
-    assert_eq!(net.security_groups(), [task_group.clone()]);
+    assert_eq!(net.security_groups(), std::slice::from_ref(&task_group));
     assert_eq!(api.load_balancers()[0].container_port(), Some(8000));
     let worker = service(&f, &cluster, "worker").await;
     assert!(worker.load_balancers().is_empty());
@@ -166,8 +168,12 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
     let log_group = c.log_configuration().unwrap().options().unwrap()["awslogs-group"].clone();
     let groups = f.logs.describe_log_groups().log_group_name_prefix(&log_group).send().await.unwrap();
     assert_eq!(groups.log_groups()[0].retention_in_days(), Some(7));
-    let worker_def = f.ecs.describe_task_definition().task_definition(worker.task_definition().unwrap()).send().await.unwrap();
-    assert_eq!(worker_def.task_definition().unwrap().container_definitions()[0].command(), ["python", "-m", "app.worker"]);
+    let worker_def =
+        f.ecs.describe_task_definition().task_definition(worker.task_definition().unwrap()).send().await.unwrap();
+    assert_eq!(
+        worker_def.task_definition().unwrap().container_definitions()[0].command(),
+        ["python", "-m", "app.worker"]
+    );
 
     // The load balancer: internet-facing in the public subnets, :80 answering 404 where no rule
     // matches, one rule forwarding /* to the api's target group (type ip, /health).
@@ -202,6 +208,7 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
         .aas
         .describe_scalable_targets()
         .service_namespace(ServiceNamespace::Ecs)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
         .resource_ids(format!("service/{cluster}/api"))
         .resource_ids(format!("service/{cluster}/worker"))
         .send()
@@ -209,10 +216,17 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
         .unwrap();
     assert_eq!(targets.scalable_targets().len(), 2);
     for t in targets.scalable_targets() {
-        assert_eq!((t.min_capacity(), t.max_capacity()), (Some(1), Some(2)));
-        assert_eq!(t.scalable_dimension(), Some(&ScalableDimension::EcsServiceDesiredCount));
+        assert_eq!((t.min_capacity(), t.max_capacity()), (1, 2));
+        assert_eq!(t.scalable_dimension(), &ScalableDimension::EcsServiceDesiredCount);
     }
-    let policies = f.aas.describe_scaling_policies().service_namespace(ServiceNamespace::Ecs).resource_id(format!("service/{cluster}/worker")).send().await.unwrap();
+    let policies = f
+        .aas
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(format!("service/{cluster}/worker"))
+        .send()
+        .await
+        .unwrap();
     let cfg = policies.scaling_policies()[0].target_tracking_scaling_policy_configuration().unwrap();
     assert_eq!((cfg.target_value(), cfg.scale_out_cooldown(), cfg.scale_in_cooldown()), (60.0, Some(180), Some(300)));
 
@@ -222,13 +236,16 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
     assert_eq!(roles.len(), 2);
     let exec_name = roles[0].rsplit('/').next().unwrap();
     let doc = f.iam.get_role_policy().role_name(exec_name).policy_name("stackwright").send().await.unwrap();
-    assert!(doc.policy_document().contains("logs%3APutLogEvents") || doc.policy_document().contains("logs:PutLogEvents"));
+    assert!(
+        doc.policy_document().contains("logs%3APutLogEvents") || doc.policy_document().contains("logs:PutLogEvents")
+    );
 
     // Steady state: no AWS writes and no status writes across resyncs.
     let before = ctl.metrics().await;
     tokio::time::sleep(Duration::from_secs(8)).await;
     let after = ctl.metrics().await;
-    let writes = |m: &str| aws_calls(m, |op| !(op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get")));
+    let writes =
+        |m: &str| aws_calls(m, |op| !(op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get")));
     assert_eq!(writes(&after), writes(&before), "no AWS write while nothing drifted");
     let status_writes = |m: &str| support::metric(m, "stackwright_status_writes_total{kind=\"AppStack\"}");
     assert_eq!(status_writes(&after), status_writes(&before), "no status write while nothing changed");
@@ -240,9 +257,12 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
     f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v2"));
     let rolled = wait_stack(&f.api, "accunode", "the new image is rolled out", |s| {
         ready(s)
-            && s.status.as_ref().unwrap().services.iter().all(|svc| {
-                svc.task_definition_arn.as_deref().is_some_and(|arn| !arn.ends_with(":1"))
-            })
+            && s.status
+                .as_ref()
+                .unwrap()
+                .services
+                .iter()
+                .all(|svc| svc.task_definition_arn.as_deref().is_some_and(|arn| !arn.ends_with(":1")))
     })
     .await;
     let after = ctl.metrics().await;
@@ -255,19 +275,42 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
 
     // Deleted: nothing of the stack is left in AWS.
     f.api.delete("accunode", &DeleteParams::default()).await.unwrap();
-    eventually("the stack is gone", CONVERGE, || async { f.api.get_opt("accunode").await.unwrap().is_none().then_some(()) }).await;
+    eventually("the stack is gone", CONVERGE, || async {
+        f.api.get_opt("accunode").await.unwrap().is_none().then_some(())
+    })
+    .await;
     let clusters = f.ecs.describe_clusters().clusters(&cluster).send().await.unwrap();
     assert!(clusters.clusters().iter().all(|c| c.status() == Some("INACTIVE")), "{clusters:?}");
-    assert!(f.elb.describe_load_balancers().load_balancer_arns(&lb_arn).send().await.is_err(), "the load balancer is gone");
-    assert!(f.elb.describe_target_groups().target_group_arns(&tg_arn).send().await.is_err(), "the target group is gone");
+    assert!(
+        f.elb.describe_load_balancers().load_balancer_arns(&lb_arn).send().await.is_err(),
+        "the load balancer is gone"
+    );
+    assert!(
+        f.elb.describe_target_groups().target_group_arns(&tg_arn).send().await.is_err(),
+        "the target group is gone"
+    );
     let left = f.ec2.describe_security_groups().group_ids(&task_group).send().await;
     assert!(left.is_err() || left.unwrap().security_groups().is_empty(), "the task group is gone");
     assert!(f.iam.get_role().role_name(exec_name).send().await.is_err(), "the execution role is gone");
     let groups = f.logs.describe_log_groups().log_group_name_prefix(&log_group).send().await.unwrap();
     assert!(groups.log_groups().is_empty(), "the log groups are gone");
-    let targets = f.aas.describe_scalable_targets().service_namespace(ServiceNamespace::Ecs).resource_ids(format!("service/{cluster}/api")).send().await.unwrap();
+    let targets = f
+        .aas
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .resource_ids(format!("service/{cluster}/api"))
+        .send()
+        .await
+        .unwrap();
     assert!(targets.scalable_targets().is_empty(), "the scalable targets are gone");
-    let active = f.ecs.list_task_definitions().family_prefix(def.task_definition().unwrap().family().unwrap()).send().await.unwrap();
+    let active = f
+        .ecs
+        .list_task_definitions()
+        .family_prefix(def.task_definition().unwrap().family().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert!(active.task_definition_arns().is_empty(), "every revision is deregistered");
 }
 
@@ -285,7 +328,14 @@ async fn a_failed_rollout_stalls_with_the_ecs_message_and_a_fixed_image_recovers
     let (_, _, message) = condition(&stalled, "Stalled").unwrap();
     assert!(message.contains("rolling back") || message.contains("circuit breaker"), "{message}");
     // It stays stalled: the failed revision is not rolled out again.
-    let rolls = f.ecs.describe_services().cluster(resource(&stalled, "ecs:Cluster")[0].clone()).services("api").send().await.unwrap();
+    let rolls = f
+        .ecs
+        .describe_services()
+        .cluster(resource(&stalled, "ecs:Cluster")[0].clone())
+        .services("api")
+        .send()
+        .await
+        .unwrap();
     let deployments_then = rolls.services()[0].deployments().len();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let now = f.api.get("accunode").await.unwrap();
@@ -304,7 +354,7 @@ async fn drift_is_set_back_and_removing_autoscaling_returns_to_replicas() {
     let _ctl = f.env.controller_with_resync(&f.ns, "stackdrift", "2s");
     f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v1"));
     let stack = wait_stack(&f.api, "accunode", "the stack is Ready", ready).await;
-    let cluster = resource(&stack, "ecs:Cluster")[0].clone();
+    let cluster = resource(&stack, "ecs:Cluster")[0].rsplit('/').next().unwrap().to_string();
     let task_group = stack.status.clone().unwrap().task_security_group_id.unwrap();
     let api = service(&f, &cluster, "api").await;
     let tg_arn = api.load_balancers()[0].target_group_arn().unwrap().to_string();
@@ -341,6 +391,7 @@ async fn drift_is_set_back_and_removing_autoscaling_returns_to_replicas() {
             .aas
             .describe_scalable_targets()
             .service_namespace(ServiceNamespace::Ecs)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
             .resource_ids(format!("service/{cluster}/worker"))
             .send()
             .await

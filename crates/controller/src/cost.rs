@@ -286,6 +286,73 @@ const REGIONS: &[RegionPrices] = &[
     },
 ];
 
+/// Fargate, load balancer and log storage prices of one region, in hundred-millionths of a
+/// dollar (Fargate memory prices have six decimals).
+struct StackPrices {
+    region: &'static str,
+    /// Linux x86: per vCPU-hour and per GB-hour.
+    x86: (i64, i64),
+    /// Linux ARM (Graviton).
+    arm: (i64, i64),
+    /// Application Load Balancer hour (LCU usage is not counted).
+    alb_hour: i64,
+    /// CloudWatch Logs storage, per GB-month.
+    log_gb_month: i64,
+}
+
+/// us-east-1: the Fargate rates every 2026 source quotes from the AWS pricing page ($0.04048 per
+/// vCPU-hour and $0.004445 per GB-hour on x86, $0.03238 and $0.00356 on ARM), ALB $0.0225 per
+/// hour, logs $0.03 per GB-month. eu-west-2: `[third-party]` Fargate $0.04656 / $0.00511 (x86),
+/// $0.03725 / $0.00409 (ARM), ALB $0.02646 per hour, logs $0.0315 per GB-month.
+const STACK_PRICES: &[StackPrices] = &[
+    StackPrices {
+        region: "us-east-1",
+        x86: (4_048_000, 444_500),
+        arm: (3_238_000, 356_000),
+        alb_hour: 2_250_000,
+        log_gb_month: 3_000_000,
+    },
+    StackPrices {
+        region: "eu-west-2",
+        x86: (4_656_000, 511_000),
+        arm: (3_725_000, 409_000),
+        alb_hour: 2_646_000,
+        log_gb_month: 3_150_000,
+    },
+];
+
+/// Fargate Spot is priced by market; AWS advertises "up to 70%" off. Estimated as 30% of the
+/// on-demand rate (`[derived]`), so a Spot figure is a floor.
+const SPOT_PERCENT_OF_ON_DEMAND: i64 = 30;
+/// Log volume is not in the spec: each service is counted with this many GB stored (a nominal
+/// small service), so the line shows up rather than being silently zero.
+const LOG_GB_PER_SERVICE: i64 = 1;
+
+/// Monthly cost of an AppStack: Fargate vCPU and GB hours of each service's tasks (its replicas,
+/// or its autoscaling minimum) by architecture and capacity, the load balancer's hours when it
+/// has one, and the log storage of each service. `None` for a region not in the table.
+pub fn stack(want: &crate::appstack::desired::DesiredStack) -> Option<String> {
+    let p = STACK_PRICES.iter().find(|p| p.region == want.region)?;
+    let mut total: i64 = 0;
+    for s in &want.services {
+        let (vcpu, gb) = match s.spec.cpu_architecture {
+            stackwright_api::appstack::CpuArchitecture::X86_64 => p.x86,
+            stackwright_api::appstack::CpuArchitecture::Arm64 => p.arm,
+        };
+        // Per task-hour: vCPU = cpu/1024, GB = memory/1024.
+        let mut hourly = (vcpu * i64::from(s.spec.cpu) + gb * i64::from(s.spec.memory)) / 1024;
+        if s.spec.capacity == stackwright_api::appstack::Capacity::Spot {
+            hourly = hourly * SPOT_PERCENT_OF_ON_DEMAND / 100;
+        }
+        total += hourly * HOURS_PER_MONTH * i64::from(s.initial_count) + p.log_gb_month * LOG_GB_PER_SERVICE;
+    }
+    if want.load_balancer.is_some() {
+        total += p.alb_hour * HOURS_PER_MONTH;
+    }
+    // Hundred-millionths to ten-thousandths, rounded half up.
+    Some(dollars((total + 5_000) / 10_000))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,71 +554,4 @@ mod tests {
         let field = STATUS_JSON_PATH.trim_start_matches(".status.");
         assert_eq!(json["status"][field], "1.00");
     }
-}
-
-/// Fargate, load balancer and log storage prices of one region, in hundred-millionths of a
-/// dollar (Fargate memory prices have six decimals).
-struct StackPrices {
-    region: &'static str,
-    /// Linux x86: per vCPU-hour and per GB-hour.
-    x86: (i64, i64),
-    /// Linux ARM (Graviton).
-    arm: (i64, i64),
-    /// Application Load Balancer hour (LCU usage is not counted).
-    alb_hour: i64,
-    /// CloudWatch Logs storage, per GB-month.
-    log_gb_month: i64,
-}
-
-/// us-east-1: the Fargate rates every 2026 source quotes from the AWS pricing page ($0.04048 per
-/// vCPU-hour and $0.004445 per GB-hour on x86, $0.03238 and $0.00356 on ARM), ALB $0.0225 per
-/// hour, logs $0.03 per GB-month. eu-west-2: `[third-party]` Fargate $0.04656 / $0.00511 (x86),
-/// $0.03725 / $0.00409 (ARM), ALB $0.02646 per hour, logs $0.0315 per GB-month.
-const STACK_PRICES: &[StackPrices] = &[
-    StackPrices {
-        region: "us-east-1",
-        x86: (4_048_000, 444_500),
-        arm: (3_238_000, 356_000),
-        alb_hour: 2_250_000,
-        log_gb_month: 3_000_000,
-    },
-    StackPrices {
-        region: "eu-west-2",
-        x86: (4_656_000, 511_000),
-        arm: (3_725_000, 409_000),
-        alb_hour: 2_646_000,
-        log_gb_month: 3_150_000,
-    },
-];
-
-/// Fargate Spot is priced by market; AWS advertises "up to 70%" off. Estimated as 30% of the
-/// on-demand rate (`[derived]`), so a Spot figure is a floor.
-const SPOT_PERCENT_OF_ON_DEMAND: i64 = 30;
-/// Log volume is not in the spec: each service is counted with this many GB stored (a nominal
-/// small service), so the line shows up rather than being silently zero.
-const LOG_GB_PER_SERVICE: i64 = 1;
-
-/// Monthly cost of an AppStack: Fargate vCPU and GB hours of each service's tasks (its replicas,
-/// or its autoscaling minimum) by architecture and capacity, the load balancer's hours when it
-/// has one, and the log storage of each service. `None` for a region not in the table.
-pub fn stack(want: &crate::appstack::desired::DesiredStack) -> Option<String> {
-    let p = STACK_PRICES.iter().find(|p| p.region == want.region)?;
-    let mut total: i64 = 0;
-    for s in &want.services {
-        let (vcpu, gb) = match s.spec.cpu_architecture {
-            stackwright_api::appstack::CpuArchitecture::X86_64 => p.x86,
-            stackwright_api::appstack::CpuArchitecture::Arm64 => p.arm,
-        };
-        // Per task-hour: vCPU = cpu/1024, GB = memory/1024.
-        let mut hourly = (vcpu * i64::from(s.spec.cpu) + gb * i64::from(s.spec.memory)) / 1024;
-        if s.spec.capacity == stackwright_api::appstack::Capacity::Spot {
-            hourly = hourly * SPOT_PERCENT_OF_ON_DEMAND / 100;
-        }
-        total += hourly * HOURS_PER_MONTH * i64::from(s.initial_count) + p.log_gb_month * LOG_GB_PER_SERVICE;
-    }
-    if want.load_balancer.is_some() {
-        total += p.alb_hour * HOURS_PER_MONTH;
-    }
-    // Hundred-millionths to ten-thousandths, rounded half up.
-    Some(dollars((total + 5_000) / 10_000))
 }

@@ -15,10 +15,13 @@ use stackwright_api::{AppStack, Bucket, Cache, Database};
 use crate::appstack::resolve::{contribution_bucket, contribution_cache, contribution_database};
 use crate::context::Context;
 
+/// (kind, namespace, name) of a bound object.
+type Key = (&'static str, String, String);
+
 /// What each bound object last contributed, and where stacks are woken.
 #[derive(Debug)]
 pub struct BoundWatch {
-    last: Mutex<HashMap<(&'static str, String, String), Option<String>>>,
+    last: Mutex<HashMap<Key, Option<String>>>,
     wake: UnboundedSender<ObjectRef<DeserializeGuard<AppStack>>>,
 }
 

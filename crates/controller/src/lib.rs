@@ -10,8 +10,8 @@ pub mod cache;
 pub mod connection;
 pub mod context;
 pub mod cost;
-pub mod dependents;
 pub mod database;
+pub mod dependents;
 pub mod driver;
 pub mod error;
 pub mod http;
@@ -322,8 +322,7 @@ async fn run_controllers(ctx: Arc<Context>, config: Config, client: Client, shut
     );
     // The AppStack store is the one the AppStack watch above keeps; this controller's own
     // reflector only feeds its queue.
-    let appstacks =
-        controller_for::<AppStack>(&ctx, scoped(&client, &config), stacks_woken, &shutdown, |_| {}, |_| {});
+    let appstacks = controller_for::<AppStack>(&ctx, scoped(&client, &config), stacks_woken, &shutdown, |_| {}, |_| {});
     tokio::select! {
         () = async { tokio::join!(buckets, databases, caches, appstacks); } => {}
         () = stack_watch => tracing::warn!("the AppStack watch ended"),

@@ -47,7 +47,10 @@ pub fn rule_changes(wanted: &BTreeSet<IngressRule>, have: &[IngressRule]) -> Ing
         authorize: wanted
             .iter()
             .filter(|r| !existing.contains(&r.admits()))
-            .map(|r| IngressRule { description: r.description.clone().or_else(|| Some(rule_description(r))), ..r.clone() })
+            .map(|r| IngressRule {
+                description: r.description.clone().or_else(|| Some(rule_description(r))),
+                ..r.clone()
+            })
             .collect(),
     }
 }

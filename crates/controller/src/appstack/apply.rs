@@ -124,7 +124,9 @@ async fn apply_step(aws: &Clients, wave: &Wave<'_>, step: &Step) -> Result<(), C
             aws.elbv2.modify_health_check(&target_group(s)?, &e.health_check).await
         }
         Step::SetTargetGroupAttributes(name) => {
-            aws.elbv2.set_target_group_attributes(&target_group(service(name)?)?, &lb()?.target_group_attributes()).await
+            aws.elbv2
+                .set_target_group_attributes(&target_group(service(name)?)?, &lb()?.target_group_attributes())
+                .await
         }
         Step::CreateLoadBalancer => {
             let l = lb()?;
@@ -136,7 +138,9 @@ async fn apply_step(aws: &Clients, wave: &Wave<'_>, step: &Step) -> Result<(), C
                 tags: want.tags.clone(),
             };
             match aws.elbv2.create_load_balancer(&new).await {
-                Ok(created) => aws.elbv2.set_load_balancer_attributes(&created.arn, &l.load_balancer_attributes()).await,
+                Ok(created) => {
+                    aws.elbv2.set_load_balancer_attributes(&created.arn, &l.load_balancer_attributes()).await
+                }
                 Err(e) if e.category == ErrorCategory::AlreadyExists => Ok(()),
                 Err(e) => Err(e),
             }
@@ -145,9 +149,7 @@ async fn apply_step(aws: &Clients, wave: &Wave<'_>, step: &Step) -> Result<(), C
             aws.elbv2.set_load_balancer_attributes(&lb_arn()?, &lb()?.load_balancer_attributes()).await
         }
         Step::SetLoadBalancerSecurityGroups(ids) => aws.elbv2.set_security_groups(&lb_arn()?, ids).await,
-        Step::CreateListener(settings) => {
-            created(aws.elbv2.create_listener(&lb_arn()?, settings, &want.tags).await)
-        }
+        Step::CreateListener(settings) => created(aws.elbv2.create_listener(&lb_arn()?, settings, &want.tags).await),
         Step::ModifyListener(arn, settings) => aws.elbv2.modify_listener(arn, settings).await,
         Step::DeleteRule(arn) => aws.elbv2.delete_rule(arn).await,
         Step::SetRulePriorities(priorities) => aws.elbv2.set_rule_priorities(priorities).await,
@@ -195,7 +197,10 @@ async fn apply_step(aws: &Clients, wave: &Wave<'_>, step: &Step) -> Result<(), C
         Step::RegisterScalableTarget(name) => {
             let s = service(name)?;
             let Some(scaling) = &s.scaling else { return Ok(()) };
-            aws.autoscaling.register_scalable_target(&s.resource_id, scaling.min, scaling.max, &want.tags).await.map(|_| ())
+            aws.autoscaling
+                .register_scalable_target(&s.resource_id, scaling.min, scaling.max, &want.tags)
+                .await
+                .map(|_| ())
         }
         Step::PutScalingPolicy(name, metric) => {
             let s = service(name)?;
@@ -208,7 +213,9 @@ async fn apply_step(aws: &Clients, wave: &Wave<'_>, step: &Step) -> Result<(), C
             }
             aws.autoscaling.put_scaling_policy(&policy).await.map(|_| ())
         }
-        Step::DeleteScalingPolicy { name, resource_id } => aws.autoscaling.delete_scaling_policy(name, resource_id).await,
+        Step::DeleteScalingPolicy { name, resource_id } => {
+            aws.autoscaling.delete_scaling_policy(name, resource_id).await
+        }
         Step::DeregisterScalableTarget(name) => {
             aws.autoscaling.deregister_scalable_target(&format!("service/{}/{name}", want.cluster)).await
         }
@@ -232,7 +239,9 @@ fn role_name(want: &DesiredStack, kind: RoleKind) -> Option<&str> {
 fn network(want: &DesiredStack, o: &Observed) -> Result<NetworkConfiguration, CloudError> {
     Ok(NetworkConfiguration {
         subnet_ids: want.task_subnets.clone(),
-        security_group_ids: vec![o.task_group.as_ref().map(|g| g.id.clone()).ok_or_else(|| missing("the task security group"))?],
+        security_group_ids: vec![
+            o.task_group.as_ref().map(|g| g.id.clone()).ok_or_else(|| missing("the task security group"))?,
+        ],
         assign_public_ip: want.assign_public_ip,
     })
 }

@@ -36,7 +36,13 @@ pub fn rollout(s: &Service) -> Rollout {
 }
 
 /// The outcome of a reconcile that wrote nothing (or after `steps` were written).
-pub fn outcome(want: &DesiredStack, planned: &Planned, bindings: &Bindings, observed: &Observed, paused: bool) -> Outcome {
+pub fn outcome(
+    want: &DesiredStack,
+    planned: &Planned,
+    bindings: &Bindings,
+    observed: &Observed,
+    paused: bool,
+) -> Outcome {
     if let Some((reason, message)) = &planned.blocked {
         return Outcome::stalled(reason, message.clone());
     }
@@ -46,14 +52,19 @@ pub fn outcome(want: &DesiredStack, planned: &Planned, bindings: &Bindings, obse
     if let Some((service, message)) = planned.rolled_back.first() {
         return Outcome::stalled(
             reason::DEPLOYMENT_FAILED,
-            format!("the rollout of service {service} failed and ECS rolled it back: {message}; change the service (e.g. a fixed image) to roll out again"),
+            format!(
+                "the rollout of service {service} failed and ECS rolled it back: {message}; change the service (e.g. a fixed image) to roll out again"
+            ),
         );
     }
     for s in &want.services {
         if let Some(svc) = observed.services.get(&s.name)
             && let Rollout::Failed(message) = rollout(svc)
         {
-            return Outcome::stalled(reason::DEPLOYMENT_FAILED, format!("the rollout of service {} failed: {message}", s.name));
+            return Outcome::stalled(
+                reason::DEPLOYMENT_FAILED,
+                format!("the rollout of service {} failed: {message}", s.name),
+            );
         }
     }
     if paused {
@@ -163,7 +174,8 @@ pub fn service_statuses(want: &DesiredStack, observed: &Observed) -> Vec<Service
 /// The load balancer and URL.
 pub fn load_balancer(want: &DesiredStack, observed: &Observed) -> (Option<LoadBalancerStatus>, Option<String>) {
     let Some(lb) = &observed.load_balancer else { return (None, None) };
-    let scheme = if want.load_balancer.as_ref().is_some_and(|l| l.certificate_arn.is_some()) { "https" } else { "http" };
+    let scheme =
+        if want.load_balancer.as_ref().is_some_and(|l| l.certificate_arn.is_some()) { "https" } else { "http" };
     (
         Some(LoadBalancerStatus { arn: Some(lb.arn.clone()), dns_name: Some(lb.dns_name.clone()) }),
         Some(format!("{scheme}://{}", lb.dns_name)),
@@ -173,15 +185,17 @@ pub fn load_balancer(want: &DesiredStack, observed: &Observed) -> (Option<LoadBa
 /// What Databases and Caches placed in this stack see of its network: known from the spec
 /// alone, so they can start before the stack has written anything.
 pub fn network(want: &DesiredStack) -> Option<StackNetworkStatus> {
-    (!want.managed_network).then(|| StackNetworkStatus {
-        vpc_id: Some(want.vpc_id.clone()),
-        data_subnet_ids: want.task_subnets.clone(),
-    })
+    (!want.managed_network)
+        .then(|| StackNetworkStatus { vpc_id: Some(want.vpc_id.clone()), data_subnet_ids: want.task_subnets.clone() })
 }
 
 /// The inventory of what the stack owns, as observed.
 pub fn inventory(want: &DesiredStack, observed: &Observed) -> Vec<OwnedResource> {
-    let entry = |kind: Owned, id: &str, state: &str| OwnedResource { kind: kind.kind().into(), id: id.into(), state: state.into() };
+    let entry = |kind: Owned, id: &str, state: &str| OwnedResource {
+        kind: kind.kind().into(),
+        id: id.into(),
+        state: state.into(),
+    };
     let mut out = Vec::new();
     out.push(match &observed.cluster {
         Some(c) => entry(Owned::Cluster, &c.arn, &c.status),
@@ -255,7 +269,13 @@ mod tests {
     use super::*;
 
     fn service(deployments: Vec<Deployment>, running: i32, desired: i32) -> Service {
-        Service { name: "api".into(), desired_count: desired, running_count: running, deployments, ..Default::default() }
+        Service {
+            name: "api".into(),
+            desired_count: desired,
+            running_count: running,
+            deployments,
+            ..Default::default()
+        }
     }
 
     fn deployment(status: &str, state: &str, reason: &str) -> Deployment {
@@ -270,12 +290,21 @@ mod tests {
     #[test]
     fn every_ecs_deployment_state_reads_as_a_rollout() {
         assert_eq!(rollout(&service(vec![deployment("PRIMARY", "COMPLETED", "")], 2, 2)), Rollout::Done);
-        assert!(matches!(rollout(&service(vec![deployment("PRIMARY", "COMPLETED", "")], 1, 2)), Rollout::InProgress(_)));
-        assert!(matches!(rollout(&service(vec![deployment("PRIMARY", "IN_PROGRESS", "")], 0, 1)), Rollout::InProgress(m) if m.contains("0 of 1")));
+        assert!(matches!(
+            rollout(&service(vec![deployment("PRIMARY", "COMPLETED", "")], 1, 2)),
+            Rollout::InProgress(_)
+        ));
+        assert!(
+            matches!(rollout(&service(vec![deployment("PRIMARY", "IN_PROGRESS", "")], 0, 1)), Rollout::InProgress(m) if m.contains("0 of 1"))
+        );
         let two = vec![deployment("PRIMARY", "COMPLETED", ""), deployment("ACTIVE", "COMPLETED", "")];
         assert!(matches!(rollout(&service(two, 2, 2)), Rollout::InProgress(_)), "the old deployment still drains");
         assert_eq!(
-            rollout(&service(vec![deployment("PRIMARY", "FAILED", "ECS deployment circuit breaker: tasks failed to start.")], 0, 1)),
+            rollout(&service(
+                vec![deployment("PRIMARY", "FAILED", "ECS deployment circuit breaker: tasks failed to start.")],
+                0,
+                1
+            )),
             Rollout::Failed("ECS deployment circuit breaker: tasks failed to start.".into())
         );
         assert!(matches!(rollout(&service(vec![], 0, 1)), Rollout::InProgress(_)));

@@ -146,9 +146,7 @@ pub fn desired(spec: &AppStackSpec, id: &ObjectIdentity, default_region: &str) -
     let shapes: Vec<RuleShape<'_>> = spec
         .services
         .iter()
-        .filter_map(|s| {
-            s.expose.as_ref().map(|e| RuleShape { service: &s.name, paths: &e.paths, hosts: &e.hosts })
-        })
+        .filter_map(|s| s.expose.as_ref().map(|e| RuleShape { service: &s.name, paths: &e.paths, hosts: &e.hosts }))
         .collect();
     let priorities = priorities(&shapes);
     let log_group_prefix = format!("/stackwright/{}/{}/{}/", id.cluster_id, id.namespace, id.name);
@@ -267,7 +265,11 @@ impl DesiredStack {
 
     /// The names of every scaling policy the stack's services could have.
     pub fn policy_names(&self) -> Vec<String> {
-        self.services.iter().filter_map(|s| s.scaling.as_ref()).flat_map(|s| s.policies.values().map(|(n, _)| n.clone())).collect()
+        self.services
+            .iter()
+            .filter_map(|s| s.scaling.as_ref())
+            .flat_map(|s| s.policies.values().map(|(n, _)| n.clone()))
+            .collect()
     }
 }
 
@@ -325,7 +327,10 @@ services:
         assert!(scaling.policies[&Metric::Memory].1.is_none());
         let worker = want.service("worker").expect("worker");
         assert!(worker.exposure.is_none() && worker.grace_period.is_none());
-        assert_eq!(worker.scaling.as_ref().map(|s| s.policies[&Metric::Cpu].1.as_ref().map(|p| p.scale_out_cooldown_seconds)), Some(Some(180)));
+        assert_eq!(
+            worker.scaling.as_ref().map(|s| s.policies[&Metric::Cpu].1.as_ref().map(|p| p.scale_out_cooldown_seconds)),
+            Some(Some(180))
+        );
         assert_eq!(api.client_token.len(), 32);
         assert_ne!(api.client_token, worker.client_token);
         assert_eq!(api.log_group, "/stackwright/c1/prod/accunode/api");

@@ -5,9 +5,13 @@
 //! `policies` (the roles' IAM documents) → `observe` (batched describes) → `plan` (one dependency
 //! wave of writes) → `apply` → `assess` (status and outcome), driven by `reconcile`.
 
+pub mod apply;
+pub mod assess;
 pub mod desired;
+pub mod observe;
 pub mod plan;
 pub mod policies;
+pub mod reconcile;
 pub mod resolve;
 pub mod rules;
 pub mod taskdef;

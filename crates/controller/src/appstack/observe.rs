@@ -47,7 +47,11 @@ impl RevisionHashes {
 }
 
 /// The target group names of `services` (spec and formerly known ones).
-fn target_group_names(want: &DesiredStack, known: &[String], id: &stackwright_api::naming::ObjectIdentity) -> Vec<String> {
+fn target_group_names(
+    want: &DesiredStack,
+    known: &[String],
+    id: &stackwright_api::naming::ObjectIdentity,
+) -> Vec<String> {
     let mut names: Vec<String> =
         want.services.iter().filter_map(|s| s.exposure.as_ref().map(|e| e.target_group.clone())).collect();
     for name in known {
@@ -119,8 +123,7 @@ pub async fn observe(
         let services = aws.ecs.services(&want.cluster, known).await?;
         o.services = services.into_iter().filter(|s| s.status != "INACTIVE").map(|s| (s.name.clone(), s)).collect();
     }
-    let resource_ids: Vec<String> =
-        o.services.keys().map(|name| format!("service/{}/{name}", want.cluster)).collect();
+    let resource_ids: Vec<String> = o.services.keys().map(|name| format!("service/{}/{name}", want.cluster)).collect();
     for t in aws.autoscaling.scalable_targets(&resource_ids).await? {
         o.scalable_targets.insert(t.resource_id.clone(), t);
     }

@@ -17,7 +17,7 @@ use stackwright_cloud::ec2::{IngressRule, SecurityGroup, Source};
 use stackwright_cloud::ecs::{
     Cluster, LoadBalancerAttachment, NetworkConfiguration, NewTaskDefinition, Service, ServiceUpdate,
 };
-use stackwright_cloud::elbv2::{Action, ListenerSettings, LoadBalancer, Listener, Rule, TargetGroup};
+use stackwright_cloud::elbv2::{Action, Listener, ListenerSettings, LoadBalancer, Rule, TargetGroup};
 use stackwright_cloud::iam::Role;
 use stackwright_cloud::logs::LogGroup;
 
@@ -121,14 +121,24 @@ pub enum Step {
     CreateRule(String),
     /// Register the service's task definition (unless `reuse` names a revision with its
     /// content), then create the service on it.
-    CreateService { service: String, reuse: Option<String> },
+    CreateService {
+        service: String,
+        reuse: Option<String>,
+    },
     /// Register (unless reused) and roll the service to it, with `update`'s other changes; then
     /// tag the service with the content hash rolled out.
-    Roll { service: String, reuse: Option<String>, update: Box<ServiceUpdate> },
+    Roll {
+        service: String,
+        reuse: Option<String>,
+        update: Box<ServiceUpdate>,
+    },
     UpdateService(String, Box<ServiceUpdate>),
     RegisterScalableTarget(String),
     PutScalingPolicy(String, Metric),
-    DeleteScalingPolicy { name: String, resource_id: String },
+    DeleteScalingPolicy {
+        name: String,
+        resource_id: String,
+    },
     DeregisterScalableTarget(String),
     /// A service no longer in the spec (its scaling goes with it).
     DeleteService(String),
@@ -281,13 +291,18 @@ pub fn plan(
         None => steps.push(Step::CreateSecurityGroup(GroupKind::Tasks)),
         Some(g) => {
             let lb_group = observed.lb_group.as_ref().map(|g| g.id.clone());
-            let ports: BTreeSet<i32> = want.services.iter().filter_map(|s| s.exposure.as_ref().map(|e| e.port)).collect();
+            let ports: BTreeSet<i32> =
+                want.services.iter().filter_map(|s| s.exposure.as_ref().map(|e| e.port)).collect();
             match lb_group {
                 Some(lb_group) if want.load_balancer.is_some() => {
                     let wanted: BTreeSet<IngressRule> = ports
                         .iter()
                         .map(|port| {
-                            IngressRule::tcp_from_group(*port, &lb_group, Some("stackwright: the stack's load balancer"))
+                            IngressRule::tcp_from_group(
+                                *port,
+                                &lb_group,
+                                Some("stackwright: the stack's load balancer"),
+                            )
                         })
                         .collect();
                     push_rule_changes(&mut steps, GroupKind::Tasks, &wanted, &g.ingress);
@@ -365,7 +380,9 @@ pub fn plan(
                     let wanted = listener_settings(lb.certificate_arn.as_deref(), port);
                     match observed.listeners.iter().find(|l| l.port == port) {
                         None => steps.push(Step::CreateListener(wanted)),
-                        Some(l) if !same_listener(l, &wanted) => steps.push(Step::ModifyListener(l.arn.clone(), wanted)),
+                        Some(l) if !same_listener(l, &wanted) => {
+                            steps.push(Step::ModifyListener(l.arn.clone(), wanted))
+                        }
                         Some(_) => {}
                     }
                 }
@@ -484,7 +501,11 @@ pub fn listener_settings(certificate_arn: Option<&str>, port: i32) -> ListenerSe
             protocol: "HTTP".into(),
             certificate_arn: None,
             ssl_policy: None,
-            default_action: Action::Redirect { protocol: "HTTPS".into(), port: "443".into(), status_code: "HTTP_301".into() },
+            default_action: Action::Redirect {
+                protocol: "HTTPS".into(),
+                port: "443".into(),
+                status_code: "HTTP_301".into(),
+            },
         },
         (None, _) => ListenerSettings {
             port,
@@ -668,7 +689,8 @@ fn conflicts(
     adopt: bool,
     tags: &mut Vec<Step>,
 ) -> Option<Planned> {
-    let mut found: Vec<(Owned, String, String, Option<&BTreeMap<String, String>>)> = Vec::new();
+    type Found<'a> = (Owned, String, String, Option<&'a BTreeMap<String, String>>);
+    let mut found: Vec<Found<'_>> = Vec::new();
     if let Some(c) = &observed.cluster {
         found.push((Owned::Cluster, c.name.clone(), c.name.clone(), Some(&c.tags)));
     }
@@ -686,7 +708,12 @@ fn conflicts(
             found.push((Owned::LoadBalancer, lb.name.clone(), lb.arn.clone(), tags_by_arn.get(&lb.arn)));
         }
         for tg in observed.target_groups.values() {
-            found.push((Owned::TargetGroup, tg.group.name.clone(), tg.group.arn.clone(), tags_by_arn.get(&tg.group.arn)));
+            found.push((
+                Owned::TargetGroup,
+                tg.group.name.clone(),
+                tg.group.arn.clone(),
+                tags_by_arn.get(&tg.group.arn),
+            ));
         }
     }
     for (kind, name, handle, t) in found {
@@ -732,73 +759,165 @@ mod tests {
         for step in steps {
             match step {
                 Step::CreateCluster => {
-                    observed.cluster = Some(Cluster { name: want.cluster.clone(), status: "ACTIVE".into(), tags: tags.clone(), ..Default::default() })
+                    observed.cluster = Some(Cluster {
+                        name: want.cluster.clone(),
+                        status: "ACTIVE".into(),
+                        tags: tags.clone(),
+                        ..Default::default()
+                    })
                 }
                 Step::CreateRole(kind) => {
-                    let name = match kind { RoleKind::Execution => &want.execution_role, RoleKind::Task => &want.task_role };
+                    let name = match kind {
+                        RoleKind::Execution => &want.execution_role,
+                        RoleKind::Task => &want.task_role,
+                    };
                     let role = ObservedRole {
-                        role: Role { name: name.clone().unwrap_or_default(), arn: format!("arn:aws:iam::123456789012:role/{kind:?}"), tags: tags.clone(), ..Default::default() },
+                        role: Role {
+                            name: name.clone().unwrap_or_default(),
+                            arn: format!("arn:aws:iam::123456789012:role/{kind:?}"),
+                            tags: tags.clone(),
+                            ..Default::default()
+                        },
                         policy: None,
                     };
-                    match kind { RoleKind::Execution => observed.execution_role = Some(role), RoleKind::Task => observed.task_role = Some(role) }
+                    match kind {
+                        RoleKind::Execution => observed.execution_role = Some(role),
+                        RoleKind::Task => observed.task_role = Some(role),
+                    }
                 }
                 Step::PutRolePolicy(RoleKind::Execution, doc) => {
-                    if let Some(r) = observed.execution_role.as_mut() { r.policy = Some(doc.clone()) }
+                    if let Some(r) = observed.execution_role.as_mut() {
+                        r.policy = Some(doc.clone())
+                    }
                 }
                 Step::CreateSecurityGroup(kind) => {
-                    let g = SecurityGroup { id: format!("sg-{kind:?}"), name: format!("{kind:?}"), vpc_id: want.vpc_id.clone(), tags: tags.clone(), ..Default::default() };
-                    match kind { GroupKind::LoadBalancer => observed.lb_group = Some(g), GroupKind::Tasks => observed.task_group = Some(g) }
+                    let g = SecurityGroup {
+                        id: format!("sg-{kind:?}"),
+                        name: format!("{kind:?}"),
+                        vpc_id: want.vpc_id.clone(),
+                        tags: tags.clone(),
+                        ..Default::default()
+                    };
+                    match kind {
+                        GroupKind::LoadBalancer => observed.lb_group = Some(g),
+                        GroupKind::Tasks => observed.task_group = Some(g),
+                    }
                 }
                 Step::AuthorizeIngress(kind, rules) => {
-                    let g = match kind { GroupKind::LoadBalancer => observed.lb_group.as_mut(), GroupKind::Tasks => observed.task_group.as_mut() };
-                    if let Some(g) = g { g.ingress.extend(rules.iter().cloned()) }
+                    let g = match kind {
+                        GroupKind::LoadBalancer => observed.lb_group.as_mut(),
+                        GroupKind::Tasks => observed.task_group.as_mut(),
+                    };
+                    if let Some(g) = g {
+                        g.ingress.extend(rules.iter().cloned())
+                    }
                 }
                 Step::CreateLogGroup(s) => {
                     let s = want.service(s).expect("service");
-                    observed.log_groups.insert(s.log_group.clone(), LogGroup { name: s.log_group.clone(), arn: format!("arn:{}", s.log_group), retention_days: Some(s.log_retention_days), tags: Some(tags.clone()) });
+                    observed.log_groups.insert(
+                        s.log_group.clone(),
+                        LogGroup {
+                            name: s.log_group.clone(),
+                            arn: format!("arn:{}", s.log_group),
+                            retention_days: Some(s.log_retention_days),
+                            tags: Some(tags.clone()),
+                        },
+                    );
                 }
                 Step::CreateTargetGroup(s) => {
                     let e = want.service(s).and_then(|s| s.exposure.clone()).expect("exposed");
-                    observed.target_groups.insert(e.target_group.clone(), ObservedTargetGroup {
-                        group: TargetGroup { arn: format!("arn:aws:elasticloadbalancing:r:1:targetgroup/{}/1", e.target_group), name: e.target_group.clone(), port: e.port, vpc_id: want.vpc_id.clone(), health_check: e.health_check.clone(), protocol: "HTTP".into(), target_type: "ip".into(), load_balancer_arns: vec![] },
-                        attributes: Some(want.load_balancer.as_ref().map(|l| l.target_group_attributes()).unwrap_or_default()),
-                    });
+                    observed.target_groups.insert(
+                        e.target_group.clone(),
+                        ObservedTargetGroup {
+                            group: TargetGroup {
+                                arn: format!("arn:aws:elasticloadbalancing:r:1:targetgroup/{}/1", e.target_group),
+                                name: e.target_group.clone(),
+                                port: e.port,
+                                vpc_id: want.vpc_id.clone(),
+                                health_check: e.health_check.clone(),
+                                protocol: "HTTP".into(),
+                                target_type: "ip".into(),
+                                load_balancer_arns: vec![],
+                            },
+                            attributes: Some(
+                                want.load_balancer.as_ref().map(|l| l.target_group_attributes()).unwrap_or_default(),
+                            ),
+                        },
+                    );
                 }
                 Step::CreateLoadBalancer => {
                     let lb = want.load_balancer.as_ref().expect("lb");
-                    observed.load_balancer = Some(LoadBalancer { arn: format!("arn:aws:elasticloadbalancing:r:1:loadbalancer/app/{}/1", lb.name), name: lb.name.clone(), scheme: lb.scheme.into(), state: "active".into(), security_group_ids: observed.lb_group.iter().map(|g| g.id.clone()).collect(), ..Default::default() });
+                    observed.load_balancer = Some(LoadBalancer {
+                        arn: format!("arn:aws:elasticloadbalancing:r:1:loadbalancer/app/{}/1", lb.name),
+                        name: lb.name.clone(),
+                        scheme: lb.scheme.into(),
+                        state: "active".into(),
+                        security_group_ids: observed.lb_group.iter().map(|g| g.id.clone()).collect(),
+                        ..Default::default()
+                    });
                     observed.lb_attributes = Some(lb.load_balancer_attributes());
                 }
-                Step::CreateListener(l) => observed.listeners.push(Listener { arn: format!("listener-{}", l.port), port: l.port, protocol: l.protocol.clone(), certificate_arn: l.certificate_arn.clone(), ssl_policy: l.ssl_policy.clone(), default_action: Some(l.default_action.clone()) }),
+                Step::CreateListener(l) => observed.listeners.push(Listener {
+                    arn: format!("listener-{}", l.port),
+                    port: l.port,
+                    protocol: l.protocol.clone(),
+                    certificate_arn: l.certificate_arn.clone(),
+                    ssl_policy: l.ssl_policy.clone(),
+                    default_action: Some(l.default_action.clone()),
+                }),
                 Step::CreateRule(s) => {
                     let e = want.service(s).and_then(|s| s.exposure.clone()).expect("exposed");
                     let tg = observed.target_groups[&e.target_group].group.arn.clone();
-                    observed.rules.push(Rule { arn: format!("rule-{s}"), priority: e.priority, conditions: e.conditions.clone(), action: Some(Action::Forward { target_group_arn: tg }) });
+                    observed.rules.push(Rule {
+                        arn: format!("rule-{s}"),
+                        priority: e.priority,
+                        conditions: e.conditions.clone(),
+                        action: Some(Action::Forward { target_group_arn: tg }),
+                    });
                 }
                 Step::CreateService { service, .. } => {
                     let s = want.service(service).expect("service");
                     let def = &rendered.task_definitions.as_ref().expect("defs")[service];
                     let hash = def.tags[super::super::desired::CONTENT_HASH_TAG].clone();
-                    observed.services.insert(service.clone(), Service {
-                        name: service.clone(),
-                        status: "ACTIVE".into(),
-                        desired_count: s.initial_count,
-                        running_count: s.initial_count,
-                        capacity_provider: Some(s.capacity_provider.into()),
-                        deployment_configuration: s.deployment.clone(),
-                        health_check_grace_period_seconds: s.grace_period,
-                        network: NetworkConfiguration { subnet_ids: want.task_subnets.clone(), security_group_ids: observed.task_group.iter().map(|g| g.id.clone()).collect(), assign_public_ip: want.assign_public_ip },
-                        load_balancers: attachment(s, observed).into_iter().collect(),
-                        deployments: vec![Deployment { status: "PRIMARY".into(), rollout_state: Some("COMPLETED".into()), ..Default::default() }],
-                        tags: [(ROLLED_OUT_TAG.to_string(), hash.clone())].into(),
-                        ..Default::default()
-                    });
+                    observed.services.insert(
+                        service.clone(),
+                        Service {
+                            name: service.clone(),
+                            status: "ACTIVE".into(),
+                            desired_count: s.initial_count,
+                            running_count: s.initial_count,
+                            capacity_provider: Some(s.capacity_provider.into()),
+                            deployment_configuration: s.deployment.clone(),
+                            health_check_grace_period_seconds: s.grace_period,
+                            network: NetworkConfiguration {
+                                subnet_ids: want.task_subnets.clone(),
+                                security_group_ids: observed.task_group.iter().map(|g| g.id.clone()).collect(),
+                                assign_public_ip: want.assign_public_ip,
+                            },
+                            load_balancers: attachment(s, observed).into_iter().collect(),
+                            deployments: vec![Deployment {
+                                status: "PRIMARY".into(),
+                                rollout_state: Some("COMPLETED".into()),
+                                ..Default::default()
+                            }],
+                            tags: [(ROLLED_OUT_TAG.to_string(), hash.clone())].into(),
+                            ..Default::default()
+                        },
+                    );
                     observed.revisions.insert(service.clone(), Revisions { running: Some(hash), newest: None });
                 }
                 Step::RegisterScalableTarget(service) => {
                     let s = want.service(service).expect("service");
                     let sc = s.scaling.as_ref().expect("scaling");
-                    observed.scalable_targets.insert(s.resource_id.clone(), ScalableTarget { resource_id: s.resource_id.clone(), min_capacity: sc.min, max_capacity: sc.max, arn: None });
+                    observed.scalable_targets.insert(
+                        s.resource_id.clone(),
+                        ScalableTarget {
+                            resource_id: s.resource_id.clone(),
+                            min_capacity: sc.min,
+                            max_capacity: sc.max,
+                            arn: None,
+                        },
+                    );
                 }
                 Step::PutScalingPolicy(service, metric) => {
                     let s = want.service(service).expect("service");
@@ -830,7 +949,16 @@ mod tests {
             simulate(&want, &rendered, &mut observed, &p.steps);
         }
         let expected: Vec<Vec<&str>> = vec![
-            vec!["CreateCluster", "CreateRole", "CreateRole", "CreateSecurityGroup", "CreateSecurityGroup", "CreateLogGroup", "CreateLogGroup", "CreateTargetGroup"],
+            vec![
+                "CreateCluster",
+                "CreateRole",
+                "CreateRole",
+                "CreateSecurityGroup",
+                "CreateSecurityGroup",
+                "CreateLogGroup",
+                "CreateLogGroup",
+                "CreateTargetGroup",
+            ],
             vec!["PutRolePolicy", "AuthorizeIngress", "AuthorizeIngress", "CreateLoadBalancer", "CreateService"],
             vec!["CreateListener", "RegisterScalableTarget"],
             vec!["CreateRule", "PutScalingPolicy"],
@@ -850,7 +978,9 @@ mod tests {
         let mut observed = Observed::default();
         for _ in 0..10 {
             let p = plan(&want, &rendered, &observed, &[], &id(), false);
-            if p.steps.is_empty() { break }
+            if p.steps.is_empty() {
+                break;
+            }
             simulate(&want, &rendered, &mut observed, &p.steps);
         }
         // Autoscaling moved the count: not fought over.
@@ -878,7 +1008,9 @@ mod tests {
         let mut observed = Observed::default();
         for _ in 0..10 {
             let p = plan(&want, &rendered, &observed, &[], &id(), false);
-            if p.steps.is_empty() { break }
+            if p.steps.is_empty() {
+                break;
+            }
             simulate(&want, &rendered, &mut observed, &p.steps);
         }
         observed.services.get_mut("worker").expect("worker").desired_count = 5;
@@ -889,7 +1021,10 @@ mod tests {
         let steps = plan(&want, &rendered, &observed, &[], &id(), false).steps;
         let update = ServiceUpdate { desired_count: Some(2), ..Default::default() };
         assert!(steps.contains(&Step::UpdateService("worker".into(), Box::new(update))), "{steps:?}");
-        assert!(steps.iter().any(|s| matches!(s, Step::RevokeIngress(GroupKind::Tasks, r) if r[0].from_port == 22)), "{steps:?}");
+        assert!(
+            steps.iter().any(|s| matches!(s, Step::RevokeIngress(GroupKind::Tasks, r) if r[0].from_port == 22)),
+            "{steps:?}"
+        );
         assert!(steps.contains(&Step::ModifyHealthCheck("api".into())), "{steps:?}");
         assert!(steps.contains(&Step::ModifyRule("api".into(), "rule-api".into())), "{steps:?}");
     }

@@ -108,7 +108,12 @@ async fn converge(stack: &AppStack, ctx: &Context) -> Result<Next> {
             _ => Next::Settled,
         });
     }
-    let wave = Wave { want: &want, observed: &observed, task_definitions: rendered.task_definitions.as_ref(), hashes: &ctx.revisions };
+    let wave = Wave {
+        want: &want,
+        observed: &observed,
+        task_definitions: rendered.task_definitions.as_ref(),
+        hashes: &ctx.revisions,
+    };
     match apply(&aws, &wave, &planned.steps).await {
         Ok(()) => {
             tracing::info!(stack = %id.name, steps = %describe(&planned.steps), "AppStack writes sent");
@@ -132,7 +137,8 @@ fn reconciling_for(status: &Writer<'_>) -> std::time::Duration {
 /// The task definitions (once the bindings are Ready and the roles exist) and the roles'
 /// policies (once the account is known from a role's ARN).
 fn render_all(want: &DesiredStack, bindings: &Bindings, observed: &Observed) -> Rendered {
-    let execution = want.execution_role_arn.clone().or_else(|| observed.execution_role.as_ref().map(|r| r.role.arn.clone()));
+    let execution =
+        want.execution_role_arn.clone().or_else(|| observed.execution_role.as_ref().map(|r| r.role.arn.clone()));
     let task = want.task_role_arn.clone().or_else(|| observed.task_role.as_ref().map(|r| r.role.arn.clone()));
     let Bindings::Ready(resolved) = bindings else { return Rendered::default() };
     let task_policy = task_policy(&bound_buckets(resolved));
@@ -141,7 +147,8 @@ fn render_all(want: &DesiredStack, bindings: &Bindings, observed: &Observed) -> 
         return Rendered { task_policy, ..Default::default() };
     }
     let roles = Roles { execution: Some(execution.clone()), task };
-    let defs: BTreeMap<_, _> = want.services.iter().map(|s| (s.name.clone(), render(want, s, resolved, &roles))).collect();
+    let defs: BTreeMap<_, _> =
+        want.services.iter().map(|s| (s.name.clone(), render(want, s, resolved, &roles))).collect();
     let account = execution.split(':').nth(4).unwrap_or_default().to_string();
     let log_groups: Vec<String> = want
         .services
@@ -213,7 +220,10 @@ async fn clean_up(stack: &AppStack, ctx: &Context) -> Result<Action> {
         return Ok(Action::await_change());
     }
     if annotations::is_true(stack.meta(), annotations::PAUSED) {
-        let message = format!("deletion of AppStack {} waits: the object is paused (remove the stackwright.io/paused annotation)", id.name);
+        let message = format!(
+            "deletion of AppStack {} waits: the object is paused (remove the stackwright.io/paused annotation)",
+            id.name
+        );
         write_status(&mut status, ctx, &report, &Outcome::Paused { in_sync: false, message: message.clone() }).await?;
         return Err(crate::error::Error::CleanupBlocked(message));
     }
@@ -271,6 +281,14 @@ async fn delete_in_order(
     }
     // The task group goes once bound Databases and Caches dropped their rules for it (EC2 refuses
     // with DependencyViolation until then: progress, not an error).
+    // The task group's rules name the load balancer's group, which EC2 will not delete while
+    // they do: they go first.
+    if let Some(tasks) = aws.ec2.security_group_by_name(&want.vpc_id, &want.task_security_group).await?
+        && owns(&tasks.tags)
+        && !tasks.ingress.is_empty()
+    {
+        aws.ec2.revoke_ingress(&tasks.id, &tasks.ingress).await?;
+    }
     crate::access::delete_security_group(&aws.ec2, &id.physical_name("lb", 255), id).await?;
     crate::access::delete_security_group(&aws.ec2, &want.task_security_group, id).await?;
     for name in [id.physical_name("exec", 64), id.physical_name("task", 64)] {

@@ -22,8 +22,11 @@ pub struct Roles {
     pub task: Option<String>,
 }
 
+/// Name and value (or `valueFrom`) pairs, in order.
+pub type Variables = Vec<(String, String)>;
+
 /// The environment variables and secrets of `service` from the stack's bindings, in binding order.
-pub fn binding_variables(service: &str, bindings: &[Resolved]) -> (Vec<(String, String)>, Vec<(String, String)>) {
+pub fn binding_variables(service: &str, bindings: &[Resolved]) -> (Variables, Variables) {
     let mut env = Vec::new();
     let mut secrets = Vec::new();
     for r in bindings.iter().filter(|r| r.binding.applies_to(service)) {
@@ -64,7 +67,12 @@ fn value_from(s: &stackwright_api::appstack::SecretEnvVar) -> String {
 }
 
 /// The task definition of `service` (tags: the stack's plus the content hash).
-pub fn render(want: &DesiredStack, service: &DesiredService, bindings: &[Resolved], roles: &Roles) -> NewTaskDefinition {
+pub fn render(
+    want: &DesiredStack,
+    service: &DesiredService,
+    bindings: &[Resolved],
+    roles: &Roles,
+) -> NewTaskDefinition {
     let s = &service.spec;
     let (bound_env, bound_secrets) = binding_variables(&s.name, bindings);
     let mut def = NewTaskDefinition {
@@ -89,7 +97,11 @@ pub fn render(want: &DesiredStack, service: &DesiredService, bindings: &[Resolve
                 retries: h.retries,
                 start_period_seconds: h.start_period_seconds,
             }),
-            logs: AwsLogs { group: service.log_group.clone(), region: want.region.clone(), stream_prefix: s.name.clone() },
+            logs: AwsLogs {
+                group: service.log_group.clone(),
+                region: want.region.clone(),
+                stream_prefix: s.name.clone(),
+            },
             essential: true,
         },
         tags: want.tags.clone(),
@@ -146,7 +158,12 @@ pub fn content_hash(def: &NewTaskDefinition) -> String {
 }
 
 /// What the execution role must allow for these task definitions.
-pub fn execution_needs(defs: &[NewTaskDefinition], log_group_arns: &[String], region: &str, account: &str) -> ExecutionNeeds {
+pub fn execution_needs(
+    defs: &[NewTaskDefinition],
+    log_group_arns: &[String],
+    region: &str,
+    account: &str,
+) -> ExecutionNeeds {
     let mut needs = ExecutionNeeds { log_groups: log_group_arns.iter().cloned().collect(), ..Default::default() };
     for d in defs {
         needs.images.insert(d.container.image.clone());
@@ -245,7 +262,11 @@ mod tests {
             },
             Resolved {
                 binding: b("{bucket: docs, envPrefix: DOCUMENTS}"),
-                bound: Bound::Bucket { name: "pw-docs".into(), arn: "arn:aws:s3:::pw-docs".into(), access: BucketAccess::ReadWrite },
+                bound: Bound::Bucket {
+                    name: "pw-docs".into(),
+                    arn: "arn:aws:s3:::pw-docs".into(),
+                    access: BucketAccess::ReadWrite,
+                },
             },
         ]
     }
@@ -264,15 +285,35 @@ mod tests {
         let env: Vec<&str> = api.container.environment.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             env,
-            ["DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_URL", "DOCUMENTS_BUCKET"]
+            [
+                "DATABASE_HOST",
+                "DATABASE_PORT",
+                "DATABASE_NAME",
+                "DATABASE_USER",
+                "DATABASE_URL",
+                "REDIS_HOST",
+                "REDIS_PORT",
+                "REDIS_URL",
+                "DOCUMENTS_BUCKET"
+            ]
         );
-        assert!(api.container.environment.contains(&("DATABASE_URL".into(), "postgresql://app_admin@db.example:5432/app".into())));
+        assert!(
+            api.container
+                .environment
+                .contains(&("DATABASE_URL".into(), "postgresql://app_admin@db.example:5432/app".into()))
+        );
         assert!(api.container.environment.contains(&("REDIS_URL".into(), "rediss://redis.example:6379".into())));
         assert_eq!(
             api.container.secrets,
             [
-                ("DATABASE_PASSWORD".to_string(), "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf:password::".to_string()),
-                ("REDIS_AUTH_TOKEN".to_string(), "arn:aws:secretsmanager:us-east-1:123456789012:secret:tok-1a2b3c".to_string()),
+                (
+                    "DATABASE_PASSWORD".to_string(),
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf:password::".to_string()
+                ),
+                (
+                    "REDIS_AUTH_TOKEN".to_string(),
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:tok-1a2b3c".to_string()
+                ),
             ]
         );
         assert_eq!(api.container.port, Some(8000));
