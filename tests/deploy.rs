@@ -481,12 +481,24 @@ fn the_iam_policy_grants_every_operation_the_adapters_call() {
             _ => vec![],
         })
         .collect();
-    for (module, prefix) in
-        [("rds", "rds"), ("elasticache", "elasticache"), ("ec2", "ec2"), ("secretsmanager", "secretsmanager")]
-    {
+    for (module, prefix) in [
+        ("rds", "rds"),
+        ("elasticache", "elasticache"),
+        ("ec2", "ec2"),
+        ("secretsmanager", "secretsmanager"),
+        ("ecs", "ecs"),
+        ("elbv2", "elasticloadbalancing"),
+        ("autoscaling", "application-autoscaling"),
+        ("iam", "iam"),
+        ("logs", "logs"),
+    ] {
         let source = read(&format!("crates/cloud/src/{module}.rs"));
-        let operations: Vec<&str> =
-            source.split("call!(\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+        // `call!("Operation", ...)`, also where rustfmt put the operation on the next line.
+        let operations: Vec<&str> = source
+            .split("call!(")
+            .skip(1)
+            .filter_map(|rest| rest.trim_start().strip_prefix('"')?.split('"').next())
+            .collect();
         assert!(operations.len() >= 5, "{module}: adapter calls found: {operations:?}");
         for op in operations {
             assert!(granted.contains(&format!("{prefix}:{op}")), "deploy/iam-policy.json lacks {prefix}:{op}");

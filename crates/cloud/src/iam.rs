@@ -10,6 +10,9 @@ use aws_sdk_iam::types as t;
 use crate::error::{CloudError, ErrorCategory, OptionalExt};
 use crate::paging::all_pages;
 
+/// The path of every role Stackwright creates: `arn:aws:iam::<account>:role/stackwright/<name>`.
+pub const ROLE_PATH: &str = "/stackwright/";
+
 /// An IAM role.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Role {
@@ -93,8 +96,9 @@ impl Iam {
         Ok(out.and_then(|o| o.role).map(role_of))
     }
 
-    /// Creates a role (path `/`) with its trust policy, description and tags. A name in use is
-    /// `AlreadyExists`.
+    /// Creates a role under the path [`ROLE_PATH`] with its trust policy, description and tags
+    /// (the path lets the controller's own IAM policy reach only the roles it creates). A name in
+    /// use is `AlreadyExists` (role names are unique whatever the path).
     pub async fn create_role(
         &self,
         name: &str,
@@ -105,7 +109,7 @@ impl Iam {
         let req = self
             .client
             .create_role()
-            .path("/")
+            .path(ROLE_PATH)
             .role_name(name)
             .assume_role_policy_document(assume_role_policy)
             .description(description)
