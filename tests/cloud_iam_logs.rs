@@ -76,7 +76,7 @@ async fn a_role_is_created_read_back_decoded_updated_and_tagged() {
         iam.create_role(&name, &trust("ecs-tasks.amazonaws.com"), "Stackwright ns/shop", &owner).await.unwrap();
     assert_eq!(created.name, name);
     assert!(
-        created.arn.starts_with("arn:aws:iam::") && created.arn.ends_with(&format!(":role/{name}")),
+        created.arn.starts_with("arn:aws:iam::") && created.arn.ends_with(&format!(":role/stackwright/{name}")),
         "{}",
         created.arn
     );
