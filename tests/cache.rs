@@ -3,8 +3,8 @@
 //! final snapshots). AWS state is read with plain SDK clients that share no code with the
 //! controller.
 //!
-//! AppStack has no controller yet: where a test needs a stack's network or task security group,
-//! it writes the AppStack's status itself, as the AppStack controller will.
+//! Where a test needs a stack's network or task security group, it applies a real AppStack,
+//! which the same controller reconciles.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -81,12 +81,11 @@ async fn user_parameters(ec: &aws_sdk_elasticache::Client, name: &str) -> BTreeM
 async fn creates_with_a_stored_token_scales_reverts_drift_and_keeps_quiet() {
     let f = setup("cache-life").await;
     let (vpc, subnets) = support::network(&f.ec2, 50).await;
-    let tasks = support::task_group(&f.ec2, &vpc, "tasks").await;
     let ctl = f.env.controller(&f.ns, "cachelife");
-    let status = serde_json::json!({"network": {"vpcId": vpc, "dataSubnetIds": subnets}, "taskSecurityGroupId": tasks});
-    support::put_stack(f.env, &f.ns, "web", "[{cache: redis, envPrefix: REDIS}]", Some(status)).await;
+    support::put_stack(f.env, &f.ns, "web", "[{cache: redis, envPrefix: REDIS}]", &vpc, &subnets);
     let spec = "  engine: redis\n  version: \"7.1\"\n  nodeType: cache.t3.micro\n  evictionPolicy: volatile-lru\n  snapshotRetentionDays: 3\n  tags: {team: web}\n  network: {appStack: web}\n";
     f.env.apply(&f.ns, &manifest("redis", spec));
+    let tasks = support::stack_tasks(f.env, &f.ns, "web").await;
     let cache = wait_cache(&f.api, "redis", "the cache is Ready", ready).await;
 
     // ElastiCache holds what the spec asks, and what Stackwright always asks.
@@ -153,7 +152,13 @@ async fn creates_with_a_stored_token_scales_reverts_drift_and_keeps_quiet() {
     .await;
     wait_cache(&f.api, "redis", "Ready after the drift", ready).await;
 
-    // Steady state: resyncs read and write nothing.
+    // Steady state (the bound stack's rollout done too): resyncs read and write nothing.
+    let stacks: kube::Api<stackwright_api::AppStack> = kube::Api::namespaced(f.env.client().await, &f.ns);
+    eventually("the bound stack is Ready", CONVERGE, || async {
+        let stack = stacks.get_opt("web").await.ok()??;
+        support::condition(&stack.status?.common.conditions, "Ready").filter(|(s, _, _)| s == "True")
+    })
+    .await;
     let writes = |m: &str| aws_calls(m, stackwright_cloud::calls::is_write);
     let before = ctl.metrics().await;
     let reads_before = aws_calls(&before, |op| op == "DescribeCacheParameters");

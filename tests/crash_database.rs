@@ -106,7 +106,7 @@ async fn create_path(op: &str) {
     case.assert_never_stalled();
     let (params, admitted) = parameters_and_admitted(&case, &db).await;
     assert_eq!(params.get("max_connections").map(String::as_str), Some("150"));
-    assert_eq!(admitted, [format!("5432:{}", case.tasks)]);
+    assert_eq!(admitted, [format!("5432:{}", case.tasks().await)]);
 }
 
 /// Update path: converged, then the controller dies right after `op` while it changes the

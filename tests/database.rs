@@ -3,8 +3,8 @@
 //! modifying, deleting, final snapshots). Objects go in through the API server; AWS state is read
 //! with plain SDK clients that share no code with the controller.
 //!
-//! AppStack has no controller yet: where a test needs a stack's network or task security group,
-//! it writes the AppStack's status itself, as the AppStack controller will.
+//! Where a test needs a stack's network or task security group, it applies a real AppStack,
+//! which the same controller reconciles.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -243,8 +243,6 @@ async fn creates_modifies_reverts_drift_and_writes_nothing_in_steady_state() {
 async fn placement_and_access_follow_the_app_stacks() {
     let f = setup("db-stacks").await;
     let (vpc, subnets) = support::network(&f.ec2, 30).await;
-    let web_tasks = support::task_group(&f.ec2, &vpc, "web-tasks").await;
-    let worker_tasks = support::task_group(&f.ec2, &vpc, "worker-tasks").await;
     let _ctl = f.env.controller_with_resync(&f.ns, "dbstacks", "10m");
     let spec = "  version: \"16.4\"\n  instanceClass: db.t4g.micro\n  network: {appStack: web}\n";
     f.env.apply(&f.ns, &database("db", spec));
@@ -253,26 +251,17 @@ async fn placement_and_access_follow_the_app_stacks() {
     let db = wait_db(&f.api, "db", "DependencyNotFound", |d| stalled_with(d, "DependencyNotFound")).await;
     assert!(condition(&db, "Stalled").unwrap().2.contains("web"));
 
-    // It appears without a network: waiting for it, promptly (the resync is ten minutes away).
-    support::put_stack(f.env, &f.ns, "web", "[{database: db, envPrefix: DATABASE}]", None).await;
-    wait_db(&f.api, "db", "WaitingForDependency", |d| {
-        condition(d, "Reconciling")
-            .is_some_and(|(s, r, m)| s == "True" && r == "WaitingForDependency" && m.contains("web"))
-            && condition(d, "Stalled").is_none()
-    })
-    .await;
-
-    // It reports its network and task group: the database is placed there and admits the tasks.
-    let status =
-        serde_json::json!({"network": {"vpcId": vpc, "dataSubnetIds": subnets}, "taskSecurityGroupId": web_tasks});
-    support::put_stack(f.env, &f.ns, "web", "[{database: db, envPrefix: DATABASE}]", Some(status)).await;
+    // It appears (a real AppStack, reconciled by the same controller): promptly (the resync is
+    // ten minutes away) the database is placed in its network and admits its tasks.
+    support::put_stack(f.env, &f.ns, "web", "[{database: db, envPrefix: DATABASE}]", &vpc, &subnets);
     let db = wait_db(&f.api, "db", "Ready in the stack's network", ready).await;
+    let web_tasks = support::stack_tasks(f.env, &f.ns, "web").await;
     let group = resource(&db, "ec2:SecurityGroup");
     assert_eq!(support::ingress_sources(&f.ec2, &group).await, [format!("5432:{web_tasks}")]);
 
     // A second stack binds: its tasks are admitted too; it unbinds: they are not.
-    let worker_status = serde_json::json!({"taskSecurityGroupId": worker_tasks});
-    support::put_stack(f.env, &f.ns, "worker", "[{database: db, envPrefix: DB}]", Some(worker_status.clone())).await;
+    support::put_stack(f.env, &f.ns, "worker", "[{database: db, envPrefix: DB}]", &vpc, &subnets);
+    let worker_tasks = support::stack_tasks(f.env, &f.ns, "worker").await;
     let both = {
         let mut v = vec![format!("5432:{web_tasks}"), format!("5432:{worker_tasks}")];
         v.sort();
@@ -282,17 +271,21 @@ async fn placement_and_access_follow_the_app_stacks() {
         (support::ingress_sources(&f.ec2, &group).await == both).then_some(())
     })
     .await;
-    support::put_stack(f.env, &f.ns, "worker", "[]", None).await;
+    support::put_stack(f.env, &f.ns, "worker", "[]", &vpc, &subnets);
     eventually("the unbound worker is no longer admitted", Duration::from_secs(60), || async {
         (support::ingress_sources(&f.ec2, &group).await == [format!("5432:{web_tasks}")]).then_some(())
     })
     .await;
 
-    // The web stack is deleted: its tasks lose access.
+    // The web stack is deleted: its tasks lose access (and then its task group can go).
     let stacks: Api<AppStack> = Api::namespaced(f.env.client().await, &f.ns);
     stacks.delete("web", &DeleteParams::default()).await.unwrap();
     eventually("the deleted stack's tasks are no longer admitted", Duration::from_secs(60), || async {
         support::ingress_sources(&f.ec2, &group).await.is_empty().then_some(())
+    })
+    .await;
+    eventually("the deleted stack is gone", Duration::from_secs(120), || async {
+        stacks.get_opt("web").await.unwrap().is_none().then_some(())
     })
     .await;
 }

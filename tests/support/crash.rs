@@ -22,7 +22,6 @@ pub struct Crash<K: kube::Resource> {
     pub api: Api<K>,
     pub vpc: String,
     pub subnets: Vec<String>,
-    pub tasks: String,
     cluster: String,
     seen: Arc<Mutex<Vec<String>>>,
 }
@@ -55,7 +54,7 @@ where
         + 'static,
 {
     /// A namespace for crash point `point`, a network (`10.<octet>.0.0/16`), and the stack `web`
-    /// reporting two data subnets and the task group, with `bindings`.
+    /// (a real AppStack) in two of its subnets, with `bindings`.
     pub async fn new(prefix: &str, point: &str, cluster: &str, octet: u8, bindings: &str) -> Self {
         let env = env();
         let ns = env.namespace(&format!("{prefix}-{}", point.to_lowercase())).await;
@@ -76,19 +75,20 @@ where
             .await
             .unwrap();
         subnets.push(third.subnet.unwrap().subnet_id.unwrap());
-        let tasks = super::task_group(&ec2, &vpc, "tasks").await;
-        let case = Crash { env, ns, api, vpc, subnets, tasks, cluster: cluster.into(), seen };
+        let case = Crash { env, ns, api, vpc, subnets, cluster: cluster.into(), seen };
         case.stack(bindings, 2).await;
         case
     }
 
-    /// The AppStack `web` with `bindings`, reporting the first `subnets` subnets as its data tier.
+    /// The AppStack `web` with `bindings`, its tasks (and so the data tier it reports) in the
+    /// first `subnets` subnets.
     pub async fn stack(&self, bindings: &str, subnets: usize) {
-        let status = serde_json::json!({
-            "network": {"vpcId": self.vpc, "dataSubnetIds": self.subnets[..subnets]},
-            "taskSecurityGroupId": self.tasks,
-        });
-        super::put_stack(self.env, &self.ns, "web", bindings, Some(status)).await;
+        super::put_stack(self.env, &self.ns, "web", bindings, &self.vpc, &self.subnets[..subnets]);
+    }
+
+    /// The task security group the stack `web` reports (its controller must have run).
+    pub async fn tasks(&self) -> String {
+        super::stack_tasks(self.env, &self.ns, "web").await
     }
 
     pub fn apply(&self, name: &str, spec: &str) {

@@ -425,7 +425,7 @@ pub async fn network_in(ec2: &aws_sdk_ec2::Client, octet: u8, region: &str) -> (
     (vpc, subnets)
 }
 
-/// A security group standing in for an AppStack's task group.
+/// A security group created by hand in `vpc` (someone else's, to the controller).
 pub async fn task_group(ec2: &aws_sdk_ec2::Client, vpc: &str, name: &str) -> String {
     let out = ec2.create_security_group().vpc_id(vpc).group_name(name).description("tasks").send().await.unwrap();
     out.group_id.unwrap()
@@ -448,20 +448,27 @@ pub async fn ingress_sources(ec2: &aws_sdk_ec2::Client, group: &str) -> Vec<Stri
     sources
 }
 
-/// An AppStack `name` written by the test — spec and, when given, status — in place of the
-/// AppStack controller, which does not exist yet.
-pub async fn put_stack(env: &Env, ns: &str, name: &str, bindings: &str, status: Option<serde_json::Value>) {
+/// An AppStack `name` in `vpc` binding `bindings`, with one small worker service running in
+/// `subnets` (which Databases and Caches placed with `network.appStack` use too). The AppStack
+/// controller of the test's `stackwright run` creates the stack's task security group and
+/// reports it and the network in the stack's status.
+pub fn put_stack(env: &Env, ns: &str, name: &str, bindings: &str, vpc: &str, subnets: &[String]) {
     env.apply(
         ns,
         &format!(
-            "apiVersion: stackwright.io/v1alpha1\nkind: AppStack\nmetadata:\n  name: {name}\nspec:\n  network: {{vpcId: vpc-0123456789abcdef0, publicSubnetIds: [subnet-0000000a, subnet-0000000b], privateSubnetIds: [subnet-0000000c, subnet-0000000d]}}\n  services: [{{name: api, image: \"nginx:1\", cpu: 256, memory: 512}}]\n  bindings: {bindings}\n"
+            "apiVersion: stackwright.io/v1alpha1\nkind: AppStack\nmetadata:\n  name: {name}\nspec:\n  network: {{vpcId: {vpc}, privateSubnetIds: [{}]}}\n  services: [{{name: worker, image: \"registry.example/worker:1\", cpu: 256, memory: 512}}]\n  bindings: {bindings}\n",
+            subnets.join(", ")
         ),
     );
-    if let Some(status) = status {
-        let stacks: kube::Api<stackwright_api::AppStack> = kube::Api::namespaced(env.client().await, ns);
-        let patch = kube::api::Patch::Merge(serde_json::json!({ "status": status }));
-        stacks.patch_status(name, &kube::api::PatchParams::default(), &patch).await.unwrap();
-    }
+}
+
+/// The task security group the AppStack `name` reports, once it does.
+pub async fn stack_tasks(env: &Env, ns: &str, name: &str) -> String {
+    let stacks: kube::Api<stackwright_api::AppStack> = kube::Api::namespaced(env.client().await, ns);
+    eventually(&format!("AppStack {name} reports its task security group"), Duration::from_secs(120), || async {
+        stacks.get_opt(name).await.ok().flatten()?.status?.task_security_group_id
+    })
+    .await
 }
 
 /// The conditions of any Stackwright object, as `(status, reason, message)` of `type_`.
