@@ -115,7 +115,9 @@ where
 
     /// Runs a controller that aborts right after `op` succeeds, and waits for the abort.
     pub async fn crash_after(&self, op: &str) {
-        let mut doomed = self.controller(Some(&format!("{op}:crash-after")));
+        // Only the calls of this kind's reconciles: the AppStacks the case binds call some of the
+        // same operations (security groups, tags).
+        let mut doomed = self.controller(Some(&format!("{}/{op}:crash-after", K::kind(&()))));
         let status = doomed.exited(WITHIN).await;
         assert!(
             status.is_some_and(|s| !s.success()),

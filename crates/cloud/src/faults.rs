@@ -4,7 +4,9 @@
 //! it, because it sits where every call is counted.
 //!
 //! A plan is a comma-separated list of `OPERATION:ACTION`, where OPERATION is an AWS operation
-//! name (`CreateBucket`) or `*`, and ACTION is one of
+//! name (`CreateBucket`) or `*`, optionally preceded by the kind whose reconciles it applies to
+//! (`Cache/CreateSecurityGroup`: only the calls a Cache's reconcile makes, see [`for_kind`];
+//! several kinds call the same operations), and ACTION is one of
 //! - `crash-after`: abort the process right after the first successful call of the operation
 //!   (the crash a restarted controller must recover from);
 //! - `fail=N/CODE`: the next N attempts fail with the AWS error CODE;
@@ -36,14 +38,32 @@ enum Action {
 
 #[derive(Debug)]
 struct Rule {
+    /// Only calls made while reconciling this kind, when set.
+    kind: Option<String>,
     operation: String,
     action: Action,
 }
 
 impl Rule {
     fn matches(&self, operation: &str) -> bool {
-        self.operation == "*" || self.operation == operation
+        let kind_matches = self.kind.as_deref().is_none_or(|k| current_kind() == Some(k));
+        kind_matches && (self.operation == "*" || self.operation == operation)
     }
+}
+
+tokio::task_local! {
+    static KIND: &'static str;
+}
+
+/// Runs `work` (a reconcile) as work of `kind`, so that fault rules for that kind apply to its
+/// AWS calls.
+pub async fn for_kind<F: std::future::Future>(kind: &'static str, work: F) -> F::Output {
+    KIND.scope(kind, work).await
+}
+
+/// The kind whose reconcile the current task runs, if any.
+fn current_kind() -> Option<&'static str> {
+    KIND.try_with(|k| *k).ok()
 }
 
 /// A parsed fault plan.
@@ -85,10 +105,14 @@ impl FaultPlan {
                 )),
                 _ => return Err(bad("ACTION must be crash-after, fail=N/CODE, fail%=P/CODES or latency=MS")),
             };
+            let (kind, operation) = match operation.split_once('/') {
+                Some((kind, operation)) => (nonempty(kind), operation),
+                None => (None, operation),
+            };
             if operation.is_empty() {
                 return Err(bad("no OPERATION (use * for every operation)"));
             }
-            rules.push(Rule { operation: operation.to_string(), action });
+            rules.push(Rule { kind, operation: operation.to_string(), action });
         }
         Ok(FaultPlan { rules })
     }
@@ -200,6 +224,15 @@ pub fn error_body(protocol: Protocol, code: &str, message: &str) -> (&'static st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_rule_for_a_kind_applies_only_to_that_kind_s_calls() {
+        let plan = FaultPlan::parse("Cache/CreateSecurityGroup:crash-after").unwrap_or_default();
+        assert!(!plan.crash_after("CreateSecurityGroup"), "outside any reconcile");
+        assert!(!for_kind("AppStack", async { plan.crash_after("CreateSecurityGroup") }).await);
+        assert!(for_kind("Cache", async { plan.crash_after("CreateSecurityGroup") }).await);
+        assert!(!for_kind("Cache", async { plan.crash_after("CreateTags") }).await);
+    }
 
     #[test]
     fn parses_every_action() {

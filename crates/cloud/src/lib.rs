@@ -22,5 +22,5 @@ pub mod transport;
 pub use calls::{CallOutcome, CallRecorder};
 pub use config::{AwsSettings, Cloud};
 pub use error::{CloudError, ErrorCategory};
-pub use faults::FaultPlan;
+pub use faults::{FaultPlan, for_kind};
 pub use transport::{Rate, RateLimits, in_background, is_background};

@@ -34,6 +34,9 @@ pub struct Stores {
     pub caches: std::sync::OnceLock<Store<DeserializeGuard<Cache>>>,
     /// The AppStacks, which Databases and Caches read for their network and who may connect.
     pub stacks: std::sync::OnceLock<Store<DeserializeGuard<AppStack>>>,
+    /// The AppStack controller's own view of the stacks (its queue and this store move together;
+    /// the store above belongs to the watch that wakes Databases and Caches, and may lag it).
+    pub appstacks: std::sync::OnceLock<Store<DeserializeGuard<AppStack>>>,
 }
 
 impl std::fmt::Debug for Stores {
@@ -43,6 +46,7 @@ impl std::fmt::Debug for Stores {
             .field("databases", &self.databases.get().map(|s| s.len()))
             .field("caches", &self.caches.get().map(|s| s.len()))
             .field("stacks", &self.stacks.get().map(|s| s.len()))
+            .field("appstacks", &self.appstacks.get().map(|s| s.len()))
             .finish()
     }
 }

@@ -177,6 +177,7 @@ pub async fn reconcile<K: Kind>(guard: Arc<DeserializeGuard<K>>, ctx: Arc<Contex
         }
     }));
     // A resync's AWS calls leave part of each service's rate to new and changed objects.
+    let work = stackwright_cloud::for_kind(kind_label::<K>(), work);
     let result = match class {
         Class::Resync => stackwright_cloud::in_background(work).await,
         Class::Urgent => work.await,

@@ -320,9 +320,20 @@ async fn run_controllers(ctx: Arc<Context>, config: Config, client: Client, shut
         },
         move |cache| b.saw_cache(&c, cache),
     );
-    // The AppStack store is the one the AppStack watch above keeps; this controller's own
-    // reflector only feeds its queue.
-    let appstacks = controller_for::<AppStack>(&ctx, scoped(&client, &config), stacks_woken, &shutdown, |_| {}, |_| {});
+    // A second watch of the stacks: the driver compares each queued stack with the latest one of
+    // the same watch (the one above may lag it by an event).
+    let appstacks = controller_for::<AppStack>(
+        &ctx,
+        scoped(&client, &config),
+        stacks_woken,
+        &shutdown,
+        |store| {
+            if ctx.stores.appstacks.set(store).is_err() {
+                tracing::warn!("the AppStack controller's store was set twice");
+            }
+        },
+        |_| {},
+    );
     tokio::select! {
         () = async { tokio::join!(buckets, databases, caches, appstacks); } => {}
         () = stack_watch => tracing::warn!("the AppStack watch ended"),

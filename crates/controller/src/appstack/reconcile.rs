@@ -36,7 +36,7 @@ impl Kind for AppStack {
     }
 
     fn store(ctx: &Context) -> Option<&Store<DeserializeGuard<Self>>> {
-        ctx.stores.stacks.get()
+        ctx.stores.appstacks.get()
     }
 
     async fn apply(&self, ctx: &Context) -> Result<Next> {
