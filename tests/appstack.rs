@@ -407,3 +407,100 @@ async fn drift_is_set_back_and_removing_autoscaling_returns_to_replicas() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn bindings_become_env_secrets_task_role_and_rules_whatever_the_order_of_apply() {
+    let f = setup("stack-bind").await;
+    let (vpc, public, private) = network(&f.ec2, 63).await;
+    let _ctl = f.env.controller_with_resync(&f.ns, "stackbind", "10m");
+    // The stack first: it waits for what it binds, naming it, and goes on once they are Ready.
+    let stack = accunode(&vpc, &public, &private, "registry.example/accunode:v1").replace(
+        "  tags: {system: accunode}\n",
+        "  tags: {system: accunode}\n  bindings:\n  - {database: accunode-db, envPrefix: DATABASE}\n  - {cache: accunode-redis, envPrefix: REDIS, services: [api]}\n  - {bucket: documents, envPrefix: DOCUMENTS, access: ReadOnly}\n",
+    );
+    f.env.apply(&f.ns, &stack);
+    wait_stack(&f.api, "accunode", "DependencyNotFound while nothing bound exists", |s| {
+        stalled_with(s, "DependencyNotFound")
+    })
+    .await;
+    f.env.apply(
+        &f.ns,
+        "apiVersion: stackwright.io/v1alpha1\nkind: Database\nmetadata: {name: accunode-db}\nspec:\n  version: \"15.7\"\n  instanceClass: db.t3.small\n  storage: {sizeGiB: 20}\n  databaseName: accunode\n  masterUsername: accunode_admin\n  network: {appStack: accunode}\n  deletionPolicy: Delete\n---\napiVersion: stackwright.io/v1alpha1\nkind: Cache\nmetadata: {name: accunode-redis}\nspec:\n  version: \"7.1\"\n  nodeType: cache.t3.micro\n  network: {appStack: accunode}\n---\napiVersion: stackwright.io/v1alpha1\nkind: Bucket\nmetadata: {name: documents}\nspec: {deletionPolicy: Delete}\n",
+    );
+    let waiting = wait_stack(&f.api, "accunode", "WaitingForDependency", |s| {
+        condition(s, "Reconciling").is_some_and(|(st, r, _)| st == "True" && r == "WaitingForDependency")
+    })
+    .await;
+    let (_, _, message) = condition(&waiting, "Reconciling").unwrap();
+    assert!(
+        message.contains("accunode-db") || message.contains("accunode-redis") || message.contains("documents"),
+        "{message}"
+    );
+    let stack = wait_stack(&f.api, "accunode", "the stack is Ready with its bindings", ready).await;
+    let status = stack.status.clone().unwrap();
+    let task_group = status.task_security_group_id.clone().unwrap();
+
+    // The api's container: connection details as env, the password and token as ECS secrets.
+    let cluster = resource(&stack, "ecs:Cluster")[0].rsplit('/').next().unwrap().to_string();
+    let api = service(&f, &cluster, "api").await;
+    let def = f.ecs.describe_task_definition().task_definition(api.task_definition().unwrap()).send().await.unwrap();
+    let def = def.task_definition().unwrap().clone();
+    let c = &def.container_definitions()[0];
+    let env: std::collections::BTreeMap<&str, &str> =
+        c.environment().iter().filter_map(|e| Some((e.name()?, e.value()?))).collect();
+    let dbs: Api<stackwright_api::Database> = Api::namespaced(f.env.client().await, &f.ns);
+    let db = dbs.get("accunode-db").await.unwrap().status.unwrap();
+    let endpoint = db.endpoint.clone().unwrap();
+    assert_eq!(env["DATABASE_HOST"], endpoint.address);
+    assert_eq!(env["DATABASE_PORT"], endpoint.port.to_string());
+    assert_eq!(env["DATABASE_NAME"], "accunode");
+    assert_eq!(env["DATABASE_USER"], "accunode_admin");
+    assert!(env["REDIS_URL"].starts_with("rediss://"), "{env:?}");
+    assert_eq!(env["DOCUMENTS_BUCKET"], {
+        let buckets: Api<stackwright_api::Bucket> = Api::namespaced(f.env.client().await, &f.ns);
+        buckets.get("documents").await.unwrap().status.unwrap().bucket_name.unwrap()
+    });
+    let secrets: std::collections::BTreeMap<&str, &str> =
+        c.secrets().iter().map(|s| (s.name(), s.value_from())).collect();
+    assert_eq!(secrets["DATABASE_PASSWORD"], format!("{}:password::", db.master_user_secret_arn.clone().unwrap()));
+    let caches: Api<stackwright_api::Cache> = Api::namespaced(f.env.client().await, &f.ns);
+    let cache = caches.get("accunode-redis").await.unwrap().status.unwrap();
+    assert_eq!(secrets["REDIS_AUTH_TOKEN"], cache.auth_token_secret_arn.clone().unwrap());
+    assert!(
+        !c.environment().iter().any(|e| e.value().is_some_and(|v| v.contains("password"))),
+        "no secret in plain env"
+    );
+    let worker = service(&f, &cluster, "worker").await;
+    let wdef =
+        f.ecs.describe_task_definition().task_definition(worker.task_definition().unwrap()).send().await.unwrap();
+    let wc = &wdef.task_definition().unwrap().container_definitions()[0];
+    assert!(
+        !wc.environment().iter().any(|e| e.name().is_some_and(|n| n.starts_with("REDIS"))),
+        "the cache binds api only"
+    );
+
+    // The execution role reads exactly those secrets; the task role reads the bucket.
+    let roles = resource(&stack, "iam:Role");
+    let name = |arn: &str| arn.rsplit('/').next().unwrap().to_string();
+    let doc = |role: String| {
+        let iam = f.iam.clone();
+        async move {
+            let out = iam.get_role_policy().role_name(role).policy_name("stackwright").send().await.unwrap();
+            let text = out.policy_document().to_string();
+            let decoded = text.replace("%3A", ":").replace("%22", "\"").replace("%2F", "/").replace("%2A", "*");
+            serde_json::from_str::<serde_json::Value>(&decoded).unwrap_or(serde_json::Value::String(decoded))
+        }
+    };
+    let exec = doc(name(&roles[0])).await.to_string();
+    assert!(exec.contains(&db.master_user_secret_arn.clone().unwrap()), "{exec}");
+    assert!(exec.contains(&cache.auth_token_secret_arn.clone().unwrap()), "{exec}");
+    let task = doc(name(&roles[1])).await.to_string();
+    assert!(task.contains("s3:GetObject") && !task.contains("s3:PutObject"), "read-only: {task}");
+    assert_eq!(def.task_role_arn(), Some(roles[1].as_str()));
+
+    // The database and the cache admit the stack's tasks, and nothing else.
+    let db_group = db.common.resources.iter().find(|r| r.kind == "ec2:SecurityGroup").unwrap().id.clone();
+    assert_eq!(support::ingress_sources(&f.ec2, &db_group).await, [format!("5432:{task_group}")]);
+    let cache_group = cache.common.resources.iter().find(|r| r.kind == "ec2:SecurityGroup").unwrap().id.clone();
+    assert_eq!(support::ingress_sources(&f.ec2, &cache_group).await, [format!("6379:{task_group}")]);
+}

@@ -4,8 +4,8 @@
 //! with exactly one of each owned resource — one AUTH token secret above all, whose value the
 //! replication group uses — no orphan, and no stalled status along the way.
 //!
-//! AppStack has no controller yet: the stack the cache is placed in and bound from is written,
-//! status included, by the test itself.
+//! The stack the object is placed in and bound from is a real AppStack, reconciled by the same
+//! controller; the crash points are the object's own calls (fault rules for its kind only).
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 

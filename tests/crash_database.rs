@@ -4,8 +4,8 @@
 //! a delete) with exactly one of each owned resource, configured as the spec says, no orphan, and
 //! no status along the way may have stalled on our own resources.
 //!
-//! AppStack has no controller yet: the stack the database is placed in and bound from is written,
-//! status included, by the test itself.
+//! The stack the object is placed in and bound from is a real AppStack, reconciled by the same
+//! controller; the crash points are the object's own calls (fault rules for its kind only).
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 

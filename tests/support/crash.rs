@@ -56,6 +56,13 @@ where
     /// A namespace for crash point `point`, a network (`10.<octet>.0.0/16`), and the stack `web`
     /// (a real AppStack) in two of its subnets, with `bindings`.
     pub async fn new(prefix: &str, point: &str, cluster: &str, octet: u8, bindings: &str) -> Self {
+        let case = Self::bare(prefix, point, cluster, octet).await;
+        case.stack(bindings, 2).await;
+        case
+    }
+
+    /// The same without the stack `web`: a namespace and a network of three subnets in three zones.
+    pub async fn bare(prefix: &str, point: &str, cluster: &str, octet: u8) -> Self {
         let env = env();
         let ns = env.namespace(&format!("{prefix}-{}", point.to_lowercase())).await;
         let api: Api<K> = Api::namespaced(env.client().await, &ns);
@@ -75,9 +82,7 @@ where
             .await
             .unwrap();
         subnets.push(third.subnet.unwrap().subnet_id.unwrap());
-        let case = Crash { env, ns, api, vpc, subnets, cluster: cluster.into(), seen };
-        case.stack(bindings, 2).await;
-        case
+        Crash { env, ns, api, vpc, subnets, cluster: cluster.into(), seen }
     }
 
     /// The AppStack `web` with `bindings`, its tasks (and so the data tier it reports) in the
