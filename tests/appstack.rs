@@ -486,9 +486,8 @@ async fn bindings_become_env_secrets_task_role_and_rules_whatever_the_order_of_a
         let iam = f.iam.clone();
         async move {
             let out = iam.get_role_policy().role_name(role).policy_name("stackwright").send().await.unwrap();
-            let text = out.policy_document().to_string();
-            let decoded = text.replace("%3A", ":").replace("%22", "\"").replace("%2F", "/").replace("%2A", "*");
-            serde_json::from_str::<serde_json::Value>(&decoded).unwrap_or(serde_json::Value::String(decoded))
+            let decoded = percent_decoded(out.policy_document());
+            serde_json::from_str::<serde_json::Value>(&decoded).unwrap()
         }
     };
     let exec = doc(name(&roles[0])).await.to_string();
@@ -503,4 +502,25 @@ async fn bindings_become_env_secrets_task_role_and_rules_whatever_the_order_of_a
     assert_eq!(support::ingress_sources(&f.ec2, &db_group).await, [format!("5432:{task_group}")]);
     let cache_group = cache.common.resources.iter().find(|r| r.kind == "ec2:SecurityGroup").unwrap().id.clone();
     assert_eq!(support::ingress_sources(&f.ec2, &cache_group).await, [format!("6379:{task_group}")]);
+}
+
+/// IAM returns policy documents URL-encoded (RFC 3986 percent-encoding).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
 }
