@@ -406,6 +406,23 @@ async fn drift_is_set_back_and_removing_autoscaling_returns_to_replicas() {
         (service(&f, &cluster, "worker").await.desired_count() == 3).then_some(())
     })
     .await;
+
+    // Nothing exposed any more: the load balancer, its target group and its security group go.
+    let lb_arn = resource(&stack, "elbv2:LoadBalancer")[0].clone();
+    f.env.apply(&f.ns, &spec.replace("    expose: {paths: [\"/*\"], healthCheck: {path: /health}}\n", ""));
+    let stack = wait_stack(&f.api, "accunode", "Ready without a load balancer", |s| {
+        ready(s) && s.status.as_ref().is_some_and(|st| st.url.is_none())
+    })
+    .await;
+    eventually("the load balancer and target group are gone", CONVERGE, || async {
+        let lb = f.elb.describe_load_balancers().load_balancer_arns(&lb_arn).send().await;
+        let tg = f.elb.describe_target_groups().target_group_arns(&tg_arn).send().await;
+        (lb.is_err() && tg.is_err()).then_some(())
+    })
+    .await;
+    assert!(service(&f, &cluster, "api").await.load_balancers().is_empty());
+    assert!(support::ingress_sources(&f.ec2, &task_group).await.is_empty(), "no rule from the load balancer");
+    assert_eq!(resource(&stack, "ec2:SecurityGroup"), [task_group]);
 }
 
 #[tokio::test]

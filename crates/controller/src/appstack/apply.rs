@@ -145,6 +145,11 @@ async fn apply_step(aws: &Clients, wave: &Wave<'_>, step: &Step) -> Result<(), C
                 Err(e) => Err(e),
             }
         }
+        Step::DeleteLoadBalancer(arn) => aws.elbv2.delete_load_balancer(arn).await,
+        Step::DeleteSecurityGroup(id) => match aws.ec2.delete_security_group(id).await {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other,
+        },
         Step::SetLoadBalancerAttributes => {
             aws.elbv2.set_load_balancer_attributes(&lb_arn()?, &lb()?.load_balancer_attributes()).await
         }

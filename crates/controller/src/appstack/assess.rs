@@ -150,11 +150,19 @@ fn split_camel(word: &str) -> String {
     out
 }
 
-/// Each service as ECS reports it.
-pub fn service_statuses(want: &DesiredStack, observed: &Observed) -> Vec<ServiceStatus> {
-    want.services
+/// Each service as ECS reports it: the spec's, then those taken out of it (`removed`) while
+/// anything of theirs is left (so the next reconcile still knows to delete it).
+pub fn service_statuses(
+    want: &DesiredStack,
+    observed: &Observed,
+    removed: &[String],
+    id: &stackwright_api::naming::ObjectIdentity,
+) -> Vec<ServiceStatus> {
+    let mut out: Vec<ServiceStatus> = want
+        .services
         .iter()
         .filter_map(|s| observed.services.get(&s.name))
+        .chain(removed.iter().filter_map(|name| observed.services.get(name)))
         .map(|s| {
             let primary = s.primary();
             ServiceStatus {
@@ -168,7 +176,15 @@ pub fn service_statuses(want: &DesiredStack, observed: &Observed) -> Vec<Service
                 service_arn: Some(s.arn.clone()),
             }
         })
-        .collect()
+        .collect();
+    for name in removed.iter().filter(|n| !observed.services.contains_key(*n)) {
+        let leftovers = observed.target_groups.contains_key(&super::desired::target_group_name(id, name))
+            || observed.log_groups.contains_key(&format!("{}{name}", want.log_group_prefix));
+        if leftovers {
+            out.push(ServiceStatus { name: name.clone(), ..Default::default() });
+        }
+    }
+    out
 }
 
 /// The load balancer and URL.

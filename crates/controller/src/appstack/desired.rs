@@ -38,6 +38,10 @@ pub struct DesiredStack {
     /// Whether the stack uses a network it owns (not implemented in this version).
     pub managed_network: bool,
     pub load_balancer: Option<DesiredLoadBalancer>,
+    /// The load balancer's name and its security group's, also when no service is exposed (what
+    /// an earlier spec created is found and removed).
+    pub lb_name: String,
+    pub lb_security_group: String,
     pub task_security_group: String,
     /// The roles the stack creates (None: the spec names its own).
     pub execution_role: Option<String>,
@@ -225,6 +229,8 @@ pub fn desired(spec: &AppStackSpec, id: &ObjectIdentity, default_region: &str) -
         assign_public_ip: spec.network.assign_public_ip,
         managed_network: spec.network.managed.is_some(),
         load_balancer,
+        lb_name: id.physical_name("", ELB_NAME_MAX),
+        lb_security_group: id.physical_name("lb", ECS_NAME_MAX),
         task_security_group: id.physical_name("tasks", ECS_NAME_MAX),
         execution_role: spec.execution_role_arn.is_none().then(|| id.physical_name("exec", ROLE_NAME_MAX)),
         task_role: spec.task_role_arn.is_none().then(|| id.physical_name("task", ROLE_NAME_MAX)),

@@ -46,20 +46,10 @@ impl RevisionHashes {
     }
 }
 
-/// The target group names of `services` (spec and formerly known ones).
-fn target_group_names(
-    want: &DesiredStack,
-    known: &[String],
-    id: &stackwright_api::naming::ObjectIdentity,
-) -> Vec<String> {
-    let mut names: Vec<String> =
-        want.services.iter().filter_map(|s| s.exposure.as_ref().map(|e| e.target_group.clone())).collect();
-    for name in known {
-        if want.service(name).is_none() {
-            names.push(super::desired::target_group_name(id, name));
-        }
-    }
-    names
+/// The target group names of every service the stack has or had (`known`): a service whose
+/// exposure or whole entry went away leaves its group to delete.
+fn target_group_names(known: &[String], id: &stackwright_api::naming::ObjectIdentity) -> Vec<String> {
+    known.iter().map(|name| super::desired::target_group_name(id, name)).collect()
 }
 
 /// Reads the stack. `known` are the service names to look for (the spec's and those the status
@@ -74,9 +64,7 @@ pub async fn observe(
     let mut o = Observed { cluster: aws.ecs.cluster(&want.cluster).await?, ..Default::default() };
     o.execution_role = role(&aws.iam, want.execution_role.as_deref()).await?;
     o.task_role = role(&aws.iam, want.task_role.as_deref()).await?;
-    if let Some(lb) = &want.load_balancer {
-        o.lb_group = aws.ec2.security_group_by_name(&want.vpc_id, &lb.security_group).await?;
-    }
+    o.lb_group = aws.ec2.security_group_by_name(&want.vpc_id, &want.lb_security_group).await?;
     o.task_group = aws.ec2.security_group_by_name(&want.vpc_id, &want.task_security_group).await?;
     for g in aws.logs.log_groups(&want.log_group_prefix).await? {
         o.log_groups.insert(g.name.clone(), g);
@@ -89,7 +77,7 @@ pub async fn observe(
         }
     }
 
-    for tg in aws.elbv2.target_groups(&target_group_names(want, known, id)).await? {
+    for tg in aws.elbv2.target_groups(&target_group_names(known, id)).await? {
         o.target_groups.insert(tg.name.clone(), ObservedTargetGroup { group: tg, attributes: None });
     }
     if thorough {
@@ -97,16 +85,16 @@ pub async fn observe(
             tg.attributes = Some(aws.elbv2.target_group_attributes(&tg.group.arn).await?);
         }
     }
-    if let Some(lb) = &want.load_balancer {
-        o.load_balancer = aws.elbv2.load_balancer(&lb.name).await?;
-        if let Some(have) = &o.load_balancer {
-            if thorough {
-                o.lb_attributes = Some(aws.elbv2.load_balancer_attributes(&have.arn).await?);
-            }
-            o.listeners = aws.elbv2.listeners(&have.arn).await?;
-            if let Some(l) = o.listeners.iter().find(|l| l.port == lb.rules_port()) {
-                o.rules = aws.elbv2.rules(&l.arn).await?;
-            }
+    o.load_balancer = aws.elbv2.load_balancer(&want.lb_name).await?;
+    if let Some(lb) = &want.load_balancer
+        && let Some(have) = &o.load_balancer
+    {
+        if thorough {
+            o.lb_attributes = Some(aws.elbv2.load_balancer_attributes(&have.arn).await?);
+        }
+        o.listeners = aws.elbv2.listeners(&have.arn).await?;
+        if let Some(l) = o.listeners.iter().find(|l| l.port == lb.rules_port()) {
+            o.rules = aws.elbv2.rules(&l.arn).await?;
         }
     }
     if thorough {

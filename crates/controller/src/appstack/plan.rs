@@ -111,6 +111,10 @@ pub enum Step {
     ModifyHealthCheck(String),
     SetTargetGroupAttributes(String),
     CreateLoadBalancer,
+    /// No service is exposed any more: the load balancer goes (its listeners and rules with it),
+    /// then its security group.
+    DeleteLoadBalancer(String),
+    DeleteSecurityGroup(String),
     SetLoadBalancerAttributes,
     SetLoadBalancerSecurityGroups(Vec<String>),
     CreateListener(ListenerSettings),
@@ -391,11 +395,34 @@ pub fn plan(
         }
     }
 
+    if want.load_balancer.is_none() {
+        match (&observed.load_balancer, &observed.lb_group) {
+            (Some(lb), _) => steps.push(Step::DeleteLoadBalancer(lb.arn.clone())),
+            (None, Some(g)) => {
+                let referenced = observed
+                    .task_group
+                    .as_ref()
+                    .is_some_and(|t| t.ingress.iter().any(|r| r.source == Source::SecurityGroup(g.id.clone())));
+                if !referenced {
+                    steps.push(Step::DeleteSecurityGroup(g.id.clone()));
+                }
+            }
+            (None, None) => {}
+        }
+    }
+
     // Services and their scaling.
     let roles_ready = want.execution_role.is_none() || observed.execution_role.is_some();
     let task_roles_ready = want.task_role.is_none() || observed.task_role.is_some();
     for s in &want.services {
         let have = observed.services.get(&s.name);
+        if s.exposure.is_none()
+            && let Some(tg) = observed.target_groups.get(&super::desired::target_group_name(id, &s.name))
+            && !routed(observed, &tg.group.arn)
+            && observed.services.get(&s.name).is_none_or(|svc| svc.load_balancers.is_empty())
+        {
+            steps.push(Step::DeleteTargetGroup(tg.group.arn.clone()));
+        }
         let Some(defs) = &rendered.task_definitions else {
             if have.is_none() {
                 waiting.push(s.name.clone());
@@ -462,12 +489,32 @@ pub fn plan(
             }
         }
     }
+    // A service taken out of the spec goes first; its target group (once no rule and no service
+    // uses it) and its log group after.
     for name in removed {
         if observed.services.contains_key(name) {
             steps.push(Step::DeleteService(name.clone()));
+            continue;
+        }
+        if let Some(tg) = observed.target_groups.get(&super::desired::target_group_name(id, name))
+            && !routed(observed, &tg.group.arn)
+        {
+            steps.push(Step::DeleteTargetGroup(tg.group.arn.clone()));
+        }
+        let log_group = format!("{}{name}", want.log_group_prefix);
+        if observed.log_groups.contains_key(&log_group) {
+            steps.push(Step::DeleteLogGroup(log_group));
         }
     }
     Planned { blocked: None, steps, rolled_back, waiting }
+}
+
+/// Whether a listener rule forwards to the target group `arn`.
+fn routed(observed: &Observed, arn: &str) -> bool {
+    observed
+        .rules
+        .iter()
+        .any(|r| matches!(&r.action, Some(Action::Forward { target_group_arn }) if target_group_arn == arn))
 }
 
 fn push_rule_changes(steps: &mut Vec<Step>, group: GroupKind, wanted: &BTreeSet<IngressRule>, have: &[IngressRule]) {
@@ -1041,6 +1088,40 @@ mod tests {
         let adopted = plan(&want, &rendered(&want), &observed, &[], &id(), true);
         assert_eq!(adopted.blocked, None);
         assert_eq!(adopted.steps[0], Step::Tag(Owned::Cluster, want.cluster.clone()));
+    }
+
+    #[test]
+    fn a_service_taken_out_of_the_spec_goes_then_its_rule_target_group_and_log_group() {
+        let want = desired(&accunode(), &id(), "us-east-1");
+        let rendered = rendered(&want);
+        let mut observed = Observed::default();
+        for _ in 0..10 {
+            let p = plan(&want, &rendered, &observed, &[], &id(), false);
+            if p.steps.is_empty() {
+                break;
+            }
+            simulate(&want, &rendered, &mut observed, &p.steps);
+        }
+        let mut spec = accunode();
+        spec.services.remove(0);
+        spec.services[0].port = Some(9000);
+        spec.services[0].expose = serde_yaml::from_str("{paths: [\"/*\"]}").ok();
+        let smaller = desired(&spec, &id(), "us-east-1");
+        let removed = vec!["api".to_string()];
+        let p = plan(&smaller, &rendered_for(&smaller), &observed, &removed, &id(), false);
+        assert!(p.steps.contains(&Step::DeleteService("api".into())), "{:?}", p.steps);
+        assert!(p.steps.contains(&Step::DeleteRule("rule-api".into())), "{:?}", p.steps);
+        observed.services.remove("api");
+        observed.rules.clear();
+        let p = plan(&smaller, &rendered_for(&smaller), &observed, &removed, &id(), false);
+        let tg = observed.target_groups.values().next().map(|t| t.group.arn.clone()).unwrap_or_default();
+        assert!(p.steps.contains(&Step::DeleteTargetGroup(tg)), "{:?}", p.steps);
+        assert!(
+            p.steps
+                .contains(&Step::DeleteLogGroup(want.service("api").map(|s| s.log_group.clone()).unwrap_or_default())),
+            "{:?}",
+            p.steps
+        );
     }
 
     #[test]

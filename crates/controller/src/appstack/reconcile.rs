@@ -96,7 +96,7 @@ async fn converge(stack: &AppStack, ctx: &Context) -> Result<Next> {
     {
         return failed(&mut status, ctx, &report, e, false).await;
     }
-    report.saw(&want, &observed);
+    report.saw(&want, &observed, &removed, &id);
     let paused = annotations::is_true(stack.meta(), annotations::PAUSED);
     let adopt = annotations::is_true(stack.meta(), annotations::ADOPT);
     let planned = plan(&want, &rendered, &observed, &removed, &id, adopt);
@@ -184,11 +184,11 @@ impl Report {
         Report { status }
     }
 
-    fn saw(&mut self, want: &DesiredStack, observed: &Observed) {
+    fn saw(&mut self, want: &DesiredStack, observed: &Observed, removed: &[String], id: &ObjectIdentity) {
         let s = &mut self.status;
         (s.load_balancer, s.url) = load_balancer(want, observed);
         s.task_security_group_id = observed.task_group.as_ref().map(|g| g.id.clone());
-        s.services = service_statuses(want, observed);
+        s.services = service_statuses(want, observed, removed, id);
         s.common.resources = inventory(want, observed);
     }
 }
