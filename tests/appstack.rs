@@ -67,20 +67,7 @@ async fn setup(prefix: &str) -> Fixture {
 
 /// A VPC with two public and two private subnets.
 async fn network(ec2: &aws_sdk_ec2::Client, octet: u8) -> (String, Vec<String>, Vec<String>) {
-    let (vpc, public) = support::network(ec2, octet).await;
-    let mut private = Vec::new();
-    for (i, az) in ["a", "b"].into_iter().enumerate() {
-        let subnet = ec2
-            .create_subnet()
-            .vpc_id(&vpc)
-            .cidr_block(format!("10.{octet}.{}.0/24", 10 + i))
-            .availability_zone(format!("{}{az}", support::REGION))
-            .send()
-            .await
-            .unwrap();
-        private.push(subnet.subnet.unwrap().subnet_id.unwrap());
-    }
-    (vpc, public, private)
+    support::stack_network_in(ec2, octet, support::REGION).await
 }
 
 /// The AccuNode system's stack (SYSTEMS.md §1) on `vpc`, with `image` for both services.

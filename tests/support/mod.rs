@@ -425,6 +425,37 @@ pub async fn network_in(ec2: &aws_sdk_ec2::Client, octet: u8, region: &str) -> (
     (vpc, subnets)
 }
 
+/// A VPC `10.<octet>.0.0/16` in `region` with two public and two private subnets in two zones,
+/// as a user's existing network for an AppStack: `(vpc, public, private)`.
+pub async fn stack_network_in(
+    ec2: &aws_sdk_ec2::Client,
+    octet: u8,
+    region: &str,
+) -> (String, Vec<String>, Vec<String>) {
+    let (vpc, public) = network_in(ec2, octet, region).await;
+    let mut private = Vec::new();
+    for (i, az) in ["a", "b"].into_iter().enumerate() {
+        let subnet = ec2
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block(format!("10.{octet}.{}.0/24", 10 + i))
+            .availability_zone(format!("{region}{az}"))
+            .send()
+            .await
+            .unwrap();
+        private.push(subnet.subnet.unwrap().subnet_id.unwrap());
+    }
+    (vpc, public, private)
+}
+
+/// An AppStack manifest (as an example writes it) with its network replaced by an existing one.
+pub fn on_existing_network(manifest: &str, vpc: &str, public: &[String], private: &[String]) -> String {
+    let mut doc: serde_yaml::Value = serde_yaml::from_str(manifest).unwrap();
+    let network = serde_json::json!({"vpcId": vpc, "publicSubnetIds": public, "privateSubnetIds": private});
+    doc["spec"]["network"] = serde_yaml::to_value(network).unwrap();
+    serde_yaml::to_string(&doc).unwrap()
+}
+
 /// A security group created by hand in `vpc` (someone else's, to the controller).
 pub async fn task_group(ec2: &aws_sdk_ec2::Client, vpc: &str, name: &str) -> String {
     let out = ec2.create_security_group().vpc_id(vpc).group_name(name).description("tasks").send().await.unwrap();
