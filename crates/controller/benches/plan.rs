@@ -1,6 +1,8 @@
 //! `make bench`: time of the pure decision path for one Bucket — `desired` (spec → S3 settings)
 //! plus `plan` (settings + what S3 reports → changes) — for an in-sync bucket, the steady-state
-//! case every resync pays for. Under `cargo test` it runs a few iterations as a smoke check.
+//! case every resync pays for; and the same for an in-sync AppStack of 2 and of 20 services
+//! (`desired`, the task definitions with their hashes, `plan`), per service. Under `cargo test` it
+//! runs a few iterations as a smoke check.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -58,5 +60,60 @@ fn main() {
     // result.
     if bench {
         println!("bucket desired+plan (in sync, full spec): {per:?} per object over {iterations} iterations");
+    }
+    for services in [2, 20] {
+        appstack(services, if bench { 20_000 } else { 5 });
+    }
+}
+
+/// An AccuNode-shaped stack of `services` exposed, autoscaled services, in sync.
+fn appstack(services: usize, iterations: u32) {
+    use stackwright_api::appstack::AppStackSpec;
+    use stackwright_controller::appstack::{desired, plan as stack_plan, simulate, taskdef};
+
+    let service = |i: usize| {
+        format!(
+            "- {{name: svc{i}, image: \"123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1\", port: 8000, env: [{{name: LOG_LEVEL, value: info}}], expose: {{paths: [\"/svc{i}/*\"], healthCheck: {{path: /health}}}}, autoscaling: {{minReplicas: 1, maxReplicas: 4, targetCPUPercent: 70}}}}"
+        )
+    };
+    let yaml = format!(
+        "network: {{vpcId: vpc-0123456789abcdef0, publicSubnetIds: [subnet-0000000a, subnet-0000000b], privateSubnetIds: [subnet-0000000c]}}\nservices:\n{}\n",
+        (0..services).map(service).collect::<Vec<_>>().join("\n")
+    );
+    let spec: AppStackSpec = serde_yaml::from_str(&yaml).expect("valid spec");
+    let id = ObjectIdentity {
+        cluster_id: "prod".into(),
+        kind: "AppStack".into(),
+        namespace: "shop".into(),
+        name: "web".into(),
+        uid: "5f0c6b0e-1111-2222-3333-444455556666".into(),
+    };
+    let roles = taskdef::Roles {
+        execution: Some("arn:aws:iam::123456789012:role/stackwright/exec".into()),
+        task: Some("arn:aws:iam::123456789012:role/stackwright/task".into()),
+    };
+    let render = |want: &desired::DesiredStack| stack_plan::Rendered {
+        task_definitions: Some(
+            want.services.iter().map(|s| (s.name.clone(), taskdef::render(want, s, &[], &roles))).collect(),
+        ),
+        execution_policy: Some("{}".into()),
+        task_policy: None,
+    };
+    let want = desired::desired(&spec, &id, "us-east-1");
+    let observed = simulate::converge(&want, &render(&want), &id, 20);
+    assert!(stack_plan::plan(&want, &render(&want), &observed, &[], &id, false).steps.is_empty(), "in sync");
+
+    let start = Instant::now();
+    for _ in 0..iterations {
+        let want = desired::desired(black_box(&spec), black_box(&id), "us-east-1");
+        let rendered = render(&want);
+        black_box(stack_plan::plan(&want, &rendered, black_box(&observed), &[], &id, false));
+    }
+    let per = start.elapsed() / iterations;
+    if iterations > 100 {
+        println!(
+            "appstack desired+task definitions+plan (in sync, {services} services): {per:?} per stack, {:?} per service",
+            per / u32::try_from(services).unwrap_or(1)
+        );
     }
 }

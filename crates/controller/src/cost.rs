@@ -357,6 +357,60 @@ pub fn stack(want: &crate::appstack::desired::DesiredStack) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The estimate of an example's AppStack, and the same computed here in floating point from
+    /// the published rates: Fargate vCPU and GB hours of each service's tasks, the load balancer,
+    /// a GB of logs per service.
+    fn stack_estimate(manifest: &str) -> (Option<String>, String) {
+        let doc: serde_yaml::Value = serde_yaml::from_str(manifest).expect("manifest");
+        let spec: stackwright_api::appstack::AppStackSpec = serde_yaml::from_value(doc["spec"].clone()).expect("spec");
+        let id = stackwright_api::naming::ObjectIdentity {
+            cluster_id: "c".into(),
+            kind: "AppStack".into(),
+            namespace: "n".into(),
+            name: "s".into(),
+            uid: "u".into(),
+        };
+        let want = crate::appstack::desired::desired(&spec, &id, "us-east-1");
+        let (x86, arm, alb, logs) = match want.region.as_str() {
+            "us-east-1" => ((0.04048, 0.004445), (0.03238, 0.00356), 0.0225, 0.03),
+            _ => ((0.04656, 0.00511), (0.03725, 0.00409), 0.02646, 0.0315),
+        };
+        let mut total = 0.0;
+        for s in &want.services {
+            let (v, g) =
+                if s.spec.cpu_architecture == stackwright_api::appstack::CpuArchitecture::Arm64 { arm } else { x86 };
+            let spot = if s.spec.capacity == stackwright_api::appstack::Capacity::Spot { 0.3 } else { 1.0 };
+            let hourly = (v * f64::from(s.spec.cpu) + g * f64::from(s.spec.memory)) / 1024.0 * spot;
+            total += hourly * 730.0 * f64::from(s.initial_count) + logs;
+        }
+        if want.load_balancer.is_some() {
+            total += alb * 730.0;
+        }
+        (stack(&want), format!("{total:.2}"))
+    }
+
+    #[test]
+    fn every_system_stack_is_priced_from_fargate_hours_the_load_balancer_and_logs() {
+        let systems = [
+            ("accunode", include_str!("../../../examples/accunode/appstack.yaml"), "34.51"),
+            ("paperwurks dev", include_str!("../../../examples/paperwurks/dev/appstack.yaml"), ""),
+            ("paperwurks staging", include_str!("../../../examples/paperwurks/staging/appstack.yaml"), ""),
+            ("paperwurks prod", include_str!("../../../examples/paperwurks/prod/appstack.yaml"), ""),
+            ("mcmillan", include_str!("../../../examples/mcmillan/appstack.yaml"), ""),
+            ("ai-chat", include_str!("../../../examples/ai-chat/appstack.yaml"), ""),
+            ("ai-force", include_str!("../../../examples/ai-force/appstack.yaml"), ""),
+        ];
+        for (name, manifest, exact) in systems {
+            let (estimate, expected) = stack_estimate(manifest);
+            let estimate = estimate.unwrap_or_else(|| panic!("{name}: a region in the table"));
+            assert_eq!(estimate, expected, "{name}");
+            if !exact.is_empty() {
+                // By hand: 2 × (0.25 × 0.04048 + 0.5 × 0.004445) × 730 + 0.0225 × 730 + 2 × 0.03.
+                assert_eq!(estimate, exact, "{name}");
+            }
+        }
+    }
+
     #[test]
     fn formats_two_decimals() {
         assert_eq!(super::usd(58.2), "58.20");

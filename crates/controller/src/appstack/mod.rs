@@ -14,4 +14,5 @@ pub mod policies;
 pub mod reconcile;
 pub mod resolve;
 pub mod rules;
+pub mod simulate;
 pub mod taskdef;

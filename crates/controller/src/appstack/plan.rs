@@ -621,7 +621,7 @@ fn plan_rules(want: &DesiredStack, observed: &Observed, steps: &mut Vec<Step>) {
 }
 
 /// The load balancer attachment of an exposed service, once its rule routes to its target group.
-fn attachment(s: &DesiredService, observed: &Observed) -> Option<LoadBalancerAttachment> {
+pub(crate) fn attachment(s: &DesiredService, observed: &Observed) -> Option<LoadBalancerAttachment> {
     let e = s.exposure.as_ref()?;
     let tg = observed.target_groups.get(&e.target_group)?;
     let routed = observed
@@ -778,11 +778,11 @@ fn conflicts(
 
 #[cfg(test)]
 mod tests {
-    use stackwright_cloud::ecs::Deployment;
     use stackwright_cloud::elbv2::RuleConditions;
 
     use super::super::desired::desired;
     use super::super::desired::tests::{accunode, id};
+    use super::super::simulate::simulate;
     use super::super::taskdef::{Roles, render};
     use super::*;
 
@@ -797,182 +797,6 @@ mod tests {
             ),
             execution_policy: Some("{}".into()),
             task_policy: None,
-        }
-    }
-
-    /// Applies `steps` to `observed` as AWS would, completing everything at once.
-    fn simulate(want: &DesiredStack, rendered: &Rendered, observed: &mut Observed, steps: &[Step]) {
-        let tags = want.tags.clone();
-        for step in steps {
-            match step {
-                Step::CreateCluster => {
-                    observed.cluster = Some(Cluster {
-                        name: want.cluster.clone(),
-                        status: "ACTIVE".into(),
-                        tags: tags.clone(),
-                        ..Default::default()
-                    })
-                }
-                Step::CreateRole(kind) => {
-                    let name = match kind {
-                        RoleKind::Execution => &want.execution_role,
-                        RoleKind::Task => &want.task_role,
-                    };
-                    let role = ObservedRole {
-                        role: Role {
-                            name: name.clone().unwrap_or_default(),
-                            arn: format!("arn:aws:iam::123456789012:role/{kind:?}"),
-                            tags: tags.clone(),
-                            ..Default::default()
-                        },
-                        policy: None,
-                    };
-                    match kind {
-                        RoleKind::Execution => observed.execution_role = Some(role),
-                        RoleKind::Task => observed.task_role = Some(role),
-                    }
-                }
-                Step::PutRolePolicy(RoleKind::Execution, doc) => {
-                    if let Some(r) = observed.execution_role.as_mut() {
-                        r.policy = Some(doc.clone())
-                    }
-                }
-                Step::CreateSecurityGroup(kind) => {
-                    let g = SecurityGroup {
-                        id: format!("sg-{kind:?}"),
-                        name: format!("{kind:?}"),
-                        vpc_id: want.vpc_id.clone(),
-                        tags: tags.clone(),
-                        ..Default::default()
-                    };
-                    match kind {
-                        GroupKind::LoadBalancer => observed.lb_group = Some(g),
-                        GroupKind::Tasks => observed.task_group = Some(g),
-                    }
-                }
-                Step::AuthorizeIngress(kind, rules) => {
-                    let g = match kind {
-                        GroupKind::LoadBalancer => observed.lb_group.as_mut(),
-                        GroupKind::Tasks => observed.task_group.as_mut(),
-                    };
-                    if let Some(g) = g {
-                        g.ingress.extend(rules.iter().cloned())
-                    }
-                }
-                Step::CreateLogGroup(s) => {
-                    let s = want.service(s).expect("service");
-                    observed.log_groups.insert(
-                        s.log_group.clone(),
-                        LogGroup {
-                            name: s.log_group.clone(),
-                            arn: format!("arn:{}", s.log_group),
-                            retention_days: Some(s.log_retention_days),
-                            tags: Some(tags.clone()),
-                        },
-                    );
-                }
-                Step::CreateTargetGroup(s) => {
-                    let e = want.service(s).and_then(|s| s.exposure.clone()).expect("exposed");
-                    observed.target_groups.insert(
-                        e.target_group.clone(),
-                        ObservedTargetGroup {
-                            group: TargetGroup {
-                                arn: format!("arn:aws:elasticloadbalancing:r:1:targetgroup/{}/1", e.target_group),
-                                name: e.target_group.clone(),
-                                port: e.port,
-                                vpc_id: want.vpc_id.clone(),
-                                health_check: e.health_check.clone(),
-                                protocol: "HTTP".into(),
-                                target_type: "ip".into(),
-                                load_balancer_arns: vec![],
-                            },
-                            attributes: Some(
-                                want.load_balancer.as_ref().map(|l| l.target_group_attributes()).unwrap_or_default(),
-                            ),
-                        },
-                    );
-                }
-                Step::CreateLoadBalancer => {
-                    let lb = want.load_balancer.as_ref().expect("lb");
-                    observed.load_balancer = Some(LoadBalancer {
-                        arn: format!("arn:aws:elasticloadbalancing:r:1:loadbalancer/app/{}/1", lb.name),
-                        name: lb.name.clone(),
-                        scheme: lb.scheme.into(),
-                        state: "active".into(),
-                        security_group_ids: observed.lb_group.iter().map(|g| g.id.clone()).collect(),
-                        ..Default::default()
-                    });
-                    observed.lb_attributes = Some(lb.load_balancer_attributes());
-                }
-                Step::CreateListener(l) => observed.listeners.push(Listener {
-                    arn: format!("listener-{}", l.port),
-                    port: l.port,
-                    protocol: l.protocol.clone(),
-                    certificate_arn: l.certificate_arn.clone(),
-                    ssl_policy: l.ssl_policy.clone(),
-                    default_action: Some(l.default_action.clone()),
-                }),
-                Step::CreateRule(s) => {
-                    let e = want.service(s).and_then(|s| s.exposure.clone()).expect("exposed");
-                    let tg = observed.target_groups[&e.target_group].group.arn.clone();
-                    observed.rules.push(Rule {
-                        arn: format!("rule-{s}"),
-                        priority: e.priority,
-                        conditions: e.conditions.clone(),
-                        action: Some(Action::Forward { target_group_arn: tg }),
-                    });
-                }
-                Step::CreateService { service, .. } => {
-                    let s = want.service(service).expect("service");
-                    let def = &rendered.task_definitions.as_ref().expect("defs")[service];
-                    let hash = def.tags[super::super::desired::CONTENT_HASH_TAG].clone();
-                    observed.services.insert(
-                        service.clone(),
-                        Service {
-                            name: service.clone(),
-                            status: "ACTIVE".into(),
-                            desired_count: s.initial_count,
-                            running_count: s.initial_count,
-                            capacity_provider: Some(s.capacity_provider.into()),
-                            deployment_configuration: s.deployment.clone(),
-                            health_check_grace_period_seconds: s.grace_period,
-                            network: NetworkConfiguration {
-                                subnet_ids: want.task_subnets.clone(),
-                                security_group_ids: observed.task_group.iter().map(|g| g.id.clone()).collect(),
-                                assign_public_ip: want.assign_public_ip,
-                            },
-                            load_balancers: attachment(s, observed).into_iter().collect(),
-                            deployments: vec![Deployment {
-                                status: "PRIMARY".into(),
-                                rollout_state: Some("COMPLETED".into()),
-                                ..Default::default()
-                            }],
-                            tags: [(ROLLED_OUT_TAG.to_string(), hash.clone())].into(),
-                            ..Default::default()
-                        },
-                    );
-                    observed.revisions.insert(service.clone(), Revisions { running: Some(hash), newest: None });
-                }
-                Step::RegisterScalableTarget(service) => {
-                    let s = want.service(service).expect("service");
-                    let sc = s.scaling.as_ref().expect("scaling");
-                    observed.scalable_targets.insert(
-                        s.resource_id.clone(),
-                        ScalableTarget {
-                            resource_id: s.resource_id.clone(),
-                            min_capacity: sc.min,
-                            max_capacity: sc.max,
-                            arn: None,
-                        },
-                    );
-                }
-                Step::PutScalingPolicy(service, metric) => {
-                    let s = want.service(service).expect("service");
-                    let (name, p) = &s.scaling.as_ref().expect("scaling").policies[metric];
-                    observed.policies.insert(name.clone(), p.clone().expect("wanted"));
-                }
-                other => panic!("not simulated: {other:?}"),
-            }
         }
     }
 
