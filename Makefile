@@ -45,8 +45,9 @@ localenv:
 localenv-down:
 	scripts/localenv.sh down
 
-## bench: 1,000 Buckets (time to Ready, calls, steady-state request rate, new-object latency, memory), faults; 200 Databases + 200 Caches (time to Ready, calls per object, reads per resync, memory); plan() throughput
+## bench: 1,000 Buckets (time to Ready, calls, steady-state request rate, new-object latency, memory), faults; 200 Databases + 200 Caches (time to Ready, calls per object, reads per resync, memory); 100 AccuNode-shaped AppStacks with their Databases and Caches (time to Ready, calls and status writes per stack, reads per resync, memory); plan() throughput
 bench: envtest
 	$(CARGO) bench -p stackwright-controller --bench plan
 	$(CARGO) bench -p stackwright --bench converge
 	$(CARGO) bench -p stackwright --bench data
+	$(CARGO) bench -p stackwright --bench stacks
