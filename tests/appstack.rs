@@ -116,9 +116,32 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
     let f = setup("stack-life").await;
     let (vpc, public, private) = network(&f.ec2, 60).await;
     let ctl = f.env.controller_with_resync(&f.ns, "stacklife", "3s");
+    // Every condition the stack passes through, in order.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    {
+        let seen = seen.clone();
+        support::watch_from_now(f.api.clone(), move |s: &AppStack| {
+            for c in s.status.iter().flat_map(|st| st.common.conditions.iter()).filter(|c| c.status == "True") {
+                let entry = format!("{}/{}", c.type_, c.reason);
+                let mut seen = seen.lock().unwrap();
+                if seen.last() != Some(&entry) {
+                    seen.push(entry);
+                }
+            }
+        })
+        .await;
+    }
     f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v1"));
     let stack = wait_stack(&f.api, "accunode", "the stack is Ready", ready).await;
     let status = stack.status.clone().unwrap();
+    // The emulator's rollouts and load balancer take time: the stack waited through them.
+    let passed = seen.lock().unwrap().clone();
+    let first_ready = passed.iter().position(|c| c == "Ready/Ready").unwrap();
+    assert!(
+        passed[..first_ready].iter().any(|c| c == "Reconciling/RollingOut" || c == "Reconciling/Creating"),
+        "Reconciling before Ready: {passed:?}"
+    );
+    seen.lock().unwrap().clear();
 
     // ECS: one cluster, two services on Fargate with the circuit breaker, in the private subnets.
     let cluster_arn = resource(&stack, "ecs:Cluster")[0].clone();
@@ -254,6 +277,8 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
     .await;
     let after = ctl.metrics().await;
     assert_eq!(registered(&after) - registered(&before), 2, "one new revision per service, no more");
+    let passed = seen.lock().unwrap().clone();
+    assert!(passed.iter().any(|c| c == "Reconciling/RollingOut"), "the rollout was waited for: {passed:?}");
     let api = service(&f, &cluster, "api").await;
     assert!(api.task_definition().unwrap().ends_with(":2"), "{:?}", api.task_definition());
     let def = f.ecs.describe_task_definition().task_definition(api.task_definition().unwrap()).send().await.unwrap();
