@@ -231,7 +231,29 @@ async fn apply_step(aws: &Clients, wave: &Wave<'_>, step: &Step) -> Result<(), C
         Step::DeleteTargetGroup(arn) => aws.elbv2.delete_target_group(arn).await,
         Step::DeleteLogGroup(name) => aws.logs.delete_log_group(name).await,
         Step::Tag(kind, handle) => tag(aws, wave, *kind, handle).await,
+        Step::DeleteRole(kind) => match role_name(want, *kind) {
+            Some(name) => delete_role(aws, name).await,
+            None => Ok(()),
+        },
+        Step::DeregisterTaskDefinitions(family) => {
+            for arn in aws.ecs.task_definition_arns(family).await? {
+                aws.ecs.deregister_task_definition(&arn).await?;
+            }
+            Ok(())
+        }
+        Step::DeleteCluster => aws.ecs.delete_cluster(&want.cluster).await,
     }
+}
+
+/// A role with its inline policies and whatever managed policies someone attached to it.
+async fn delete_role(aws: &Clients, name: &str) -> Result<(), CloudError> {
+    for policy in aws.iam.role_policy_names(name).await? {
+        aws.iam.delete_role_policy(name, &policy).await?;
+    }
+    for arn in aws.iam.attached_policy_arns(name).await? {
+        aws.iam.detach_role_policy(name, &arn).await?;
+    }
+    aws.iam.delete_role(name).await
 }
 
 fn role_name(want: &DesiredStack, kind: RoleKind) -> Option<&str> {

@@ -203,7 +203,7 @@ pub fn desired(spec: &AppStackSpec, id: &ObjectIdentity, default_region: &str) -
                 spec: s.clone(),
                 log_group: format!("{log_group_prefix}{}", s.name),
                 log_retention_days: s.log_retention_days,
-                family: id.physical_name(&s.name, ECS_NAME_MAX),
+                family: family(id, &s.name),
                 desired_count: if s.autoscaling.is_some() { None } else { Some(s.replicas) },
                 initial_count: s.autoscaling.as_ref().map_or(s.replicas, |a| a.min_replicas),
                 capacity_provider: s.capacity.capacity_provider(),
@@ -241,6 +241,11 @@ pub fn desired(spec: &AppStackSpec, id: &ObjectIdentity, default_region: &str) -
         log_group_prefix,
         cluster,
     }
+}
+
+/// The task definition family of a stack's service.
+pub fn family(id: &ObjectIdentity, service: &str) -> String {
+    id.physical_name(service, ECS_NAME_MAX)
 }
 
 /// The target group of a stack's service (32 characters at most).

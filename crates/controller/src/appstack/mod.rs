@@ -3,7 +3,8 @@
 //! the closed set of AWS resources the stack owns) with `taskdef` (container definitions, their
 //! content hash and the decision to register a revision), `rules` (listener rule priorities) and
 //! `policies` (the roles' IAM documents) → `observe` (batched describes) → `plan` (one dependency
-//! wave of writes) → `apply` → `assess` (status and outcome), driven by `reconcile`.
+//! wave of writes; `teardown` for deletion) → `apply` → `assess` (status and outcome), driven by
+//! `reconcile`.
 
 pub mod apply;
 pub mod assess;
@@ -16,3 +17,4 @@ pub mod resolve;
 pub mod rules;
 pub mod simulate;
 pub mod taskdef;
+pub mod teardown;

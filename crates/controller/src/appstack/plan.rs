@@ -148,6 +148,11 @@ pub enum Step {
     DeleteService(String),
     DeleteTargetGroup(String),
     DeleteLogGroup(String),
+    /// Deletion of the stack: a role with its policies.
+    DeleteRole(RoleKind),
+    /// Deletion of the stack: every revision of a family.
+    DeregisterTaskDefinitions(String),
+    DeleteCluster,
     /// Put the ownership tags (and spec.tags) on an adopted resource.
     Tag(Owned, String),
 }

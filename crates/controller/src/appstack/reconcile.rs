@@ -12,12 +12,12 @@ use stackwright_api::annotations;
 use stackwright_api::appstack::{AppStack, AppStackDeletionPolicy, AppStackStatus};
 use stackwright_api::common::CommonStatus;
 use stackwright_api::conditions::{self, Outcome, reason};
-use stackwright_api::naming::{ELB_NAME_MAX, ObjectIdentity};
+use stackwright_api::naming::ObjectIdentity;
 use stackwright_cloud::CloudError;
 
 use super::apply::{Wave, apply};
 use super::assess::{describe, inventory, load_balancer, network, outcome, service_statuses};
-use super::desired::{DesiredStack, desired, target_group_name};
+use super::desired::{DesiredStack, desired};
 use super::observe::{Clients, observe, observe_revisions};
 use super::plan::{Observed, Rendered, plan};
 use super::policies::{execution_policy, task_policy};
@@ -230,7 +230,7 @@ async fn clean_up(stack: &AppStack, ctx: &Context) -> Result<Action> {
     let aws = clients(ctx, &want.region);
     let adopt = annotations::is_true(stack.meta(), annotations::ADOPT);
     let (known, _) = known_services(stack);
-    let step = delete_in_order(&aws, &want, &id, &known, adopt).await;
+    let step = delete_in_order(&aws, &want, &id, &known, adopt, &ctx.revisions).await;
     if matches!(step, Ok(None)) {
         tracing::info!(stack = %id.name, "deleted the AppStack's AWS resources");
     }
@@ -238,91 +238,25 @@ async fn clean_up(stack: &AppStack, ctx: &Context) -> Result<Action> {
     finish_cleanup(step, failures, async |o: &Outcome| write_status(&mut status, ctx, &report, o).await).await
 }
 
-/// One step of cleanup, in reverse dependency order: `Ok(Some(progress))` while something is
-/// still there, `Ok(None)` once all is gone. Only resources with the stack's tags are deleted
-/// (services and revisions: those in the stack's own cluster and families).
+/// One wave of cleanup: `Ok(Some(progress))` while something of the stack is still there,
+/// `Ok(None)` once all is gone. What to delete is `teardown`'s decision, over a full observation
+/// (tags included) of everything the stack may own: also the roles and the load balancer a
+/// later spec no longer asked for.
 async fn delete_in_order(
     aws: &Clients,
     want: &DesiredStack,
     id: &ObjectIdentity,
     known: &[String],
     adopt: bool,
+    hashes: &super::observe::RevisionHashes,
 ) -> Result<Option<String>> {
-    let owns = |tags: &BTreeMap<String, String>| adopt || id.owns(tags);
-    let cluster = aws.ecs.cluster(&want.cluster).await?.filter(|c| owns(&c.tags));
-    if cluster.is_some() {
-        let services: Vec<_> =
-            aws.ecs.services(&want.cluster, known).await?.into_iter().filter(|s| s.status != "INACTIVE").collect();
-        if !services.is_empty() {
-            for s in &services {
-                aws.autoscaling.deregister_scalable_target(&format!("service/{}/{}", want.cluster, s.name)).await?;
-                aws.ecs.delete_service(&want.cluster, &s.name).await?;
-            }
-            let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
-            return Ok(Some(format!("deleting ECS services {}", names.join(", "))));
-        }
-    }
-    let lb_name = id.physical_name("", ELB_NAME_MAX);
-    if let Some(lb) = aws.elbv2.load_balancer(&lb_name).await? {
-        let tags = aws.elbv2.tags(std::slice::from_ref(&lb.arn)).await?;
-        if tags.get(&lb.arn).is_some_and(&owns) {
-            aws.elbv2.delete_load_balancer(&lb.arn).await?;
-            return Ok(Some(format!("deleting load balancer {lb_name} (its listeners and rules go with it)")));
-        }
-    }
-    let tg_names: Vec<String> = known.iter().map(|s| target_group_name(id, s)).collect();
-    let groups = aws.elbv2.target_groups(&tg_names).await?;
-    if !groups.is_empty() {
-        let arns: Vec<String> = groups.iter().map(|g| g.arn.clone()).collect();
-        let tags = aws.elbv2.tags(&arns).await?;
-        for arn in arns.iter().filter(|a| tags.get(*a).is_some_and(&owns)) {
-            aws.elbv2.delete_target_group(arn).await?;
-        }
-    }
-    // The task group goes once bound Databases and Caches dropped their rules for it (EC2 refuses
-    // with DependencyViolation until then: progress, not an error).
-    // The task group's rules name the load balancer's group, which EC2 will not delete while
-    // they do: they go first.
-    if let Some(tasks) = aws.ec2.security_group_by_name(&want.vpc_id, &want.task_security_group).await?
-        && owns(&tasks.tags)
-        && !tasks.ingress.is_empty()
-    {
-        aws.ec2.revoke_ingress(&tasks.id, &tasks.ingress).await?;
-    }
-    crate::access::delete_security_group(&aws.ec2, &id.physical_name("lb", 255), id).await?;
-    crate::access::delete_security_group(&aws.ec2, &want.task_security_group, id).await?;
-    for name in [id.physical_name("exec", 64), id.physical_name("task", 64)] {
-        delete_role(aws, &name, &owns).await?;
-    }
-    for group in aws.logs.log_groups(&want.log_group_prefix).await? {
-        if let Some(tagged) = aws.logs.log_group(&group.name).await?
-            && tagged.tags.as_ref().is_some_and(&owns)
-        {
-            aws.logs.delete_log_group(&group.name).await?;
-        }
-    }
-    if cluster.is_some() {
-        for name in known {
-            for arn in aws.ecs.task_definition_arns(&id.physical_name(name, 255)).await? {
-                aws.ecs.deregister_task_definition(&arn).await?;
-            }
-        }
-        aws.ecs.delete_cluster(&want.cluster).await?;
-    }
-    Ok(None)
-}
-
-async fn delete_role(aws: &Clients, name: &str, owns: &impl Fn(&BTreeMap<String, String>) -> bool) -> Result<()> {
-    let Some(role) = aws.iam.role(name).await? else { return Ok(()) };
-    if !owns(&role.tags) {
-        return Ok(());
-    }
-    for policy in aws.iam.role_policy_names(name).await? {
-        aws.iam.delete_role_policy(name, &policy).await?;
-    }
-    for arn in aws.iam.attached_policy_arns(name).await? {
-        aws.iam.detach_role_policy(name, &arn).await?;
-    }
-    aws.iam.delete_role(name).await?;
-    Ok(())
+    let mut all = want.clone();
+    all.execution_role = Some(id.physical_name("exec", 64));
+    all.task_role = Some(id.physical_name("task", 64));
+    let observed = observe(aws, &all, known, id, true).await?;
+    let Some((steps, progress)) = super::teardown::teardown(&observed, known, id, adopt) else { return Ok(None) };
+    let wave = Wave { want: &all, observed: &observed, task_definitions: None, hashes };
+    apply(aws, &wave, &steps).await?;
+    tracing::info!(stack = %id.name, steps = %describe(&steps), "AppStack deletion writes sent");
+    Ok(Some(progress))
 }

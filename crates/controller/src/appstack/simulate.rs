@@ -87,6 +87,8 @@ pub fn simulate(want: &DesiredStack, rendered: &Rendered, observed: &mut Observe
             }
             Step::CreateTargetGroup(s) => {
                 let e = want.service(s).and_then(|s| s.exposure.clone()).expect("exposed");
+                let arn = format!("arn:aws:elasticloadbalancing:r:1:targetgroup/{}/1", e.target_group);
+                observed.elb_tags.get_or_insert_default().insert(arn, tags.clone());
                 observed.target_groups.insert(
                     e.target_group.clone(),
                     ObservedTargetGroup {
@@ -108,6 +110,8 @@ pub fn simulate(want: &DesiredStack, rendered: &Rendered, observed: &mut Observe
             }
             Step::CreateLoadBalancer => {
                 let lb = want.load_balancer.as_ref().expect("lb");
+                let arn = format!("arn:aws:elasticloadbalancing:r:1:loadbalancer/app/{}/1", lb.name);
+                observed.elb_tags.get_or_insert_default().insert(arn, tags.clone());
                 observed.load_balancer = Some(LoadBalancer {
                     arn: format!("arn:aws:elasticloadbalancing:r:1:loadbalancer/app/{}/1", lb.name),
                     name: lb.name.clone(),
@@ -185,6 +189,41 @@ pub fn simulate(want: &DesiredStack, rendered: &Rendered, observed: &mut Observe
                 let (name, p) = &s.scaling.as_ref().expect("scaling").policies[metric];
                 observed.policies.insert(name.clone(), p.clone().expect("wanted"));
             }
+            Step::DeleteService(name) => {
+                observed.services.remove(name);
+                observed.scalable_targets.retain(|id, _| !id.ends_with(&format!("/{name}")));
+                observed.policies.retain(|_, p| !p.resource_id.ends_with(&format!("/{name}")));
+            }
+            Step::DeleteLoadBalancer(_) => {
+                observed.load_balancer = None;
+                observed.lb_attributes = None;
+                observed.listeners.clear();
+                observed.rules.clear();
+            }
+            Step::DeleteTargetGroup(arn) => observed.target_groups.retain(|_, t| t.group.arn != *arn),
+            Step::RevokeIngress(kind, rules) => {
+                let g = match kind {
+                    GroupKind::LoadBalancer => observed.lb_group.as_mut(),
+                    GroupKind::Tasks => observed.task_group.as_mut(),
+                };
+                if let Some(g) = g {
+                    g.ingress.retain(|r| !rules.contains(r));
+                }
+            }
+            Step::DeleteSecurityGroup(id) => {
+                for g in [&mut observed.lb_group, &mut observed.task_group] {
+                    if g.as_ref().is_some_and(|g| g.id == *id) {
+                        *g = None;
+                    }
+                }
+            }
+            Step::DeleteRole(RoleKind::Execution) => observed.execution_role = None,
+            Step::DeleteRole(RoleKind::Task) => observed.task_role = None,
+            Step::DeleteLogGroup(name) => {
+                observed.log_groups.remove(name);
+            }
+            Step::DeregisterTaskDefinitions(_) => observed.revisions.clear(),
+            Step::DeleteCluster => observed.cluster = None,
             other => panic!("not simulated: {other:?}"),
         }
     }
