@@ -787,7 +787,7 @@ mod tests {
 
     use super::super::desired::desired;
     use super::super::desired::tests::{accunode, id};
-    use super::super::simulate::simulate;
+    use super::super::simulate::{converge, simulate};
     use super::super::taskdef::{Roles, render};
     use super::*;
 
@@ -851,14 +851,7 @@ mod tests {
     fn a_new_image_rolls_the_service_once_and_autoscaling_keeps_the_count() {
         let want = desired(&accunode(), &id(), "us-east-1");
         let rendered = rendered(&want);
-        let mut observed = Observed::default();
-        for _ in 0..10 {
-            let p = plan(&want, &rendered, &observed, &[], &id(), false);
-            if p.steps.is_empty() {
-                break;
-            }
-            simulate(&want, &rendered, &mut observed, &p.steps);
-        }
+        let mut observed = converge(&want, &rendered, &id(), 10);
         // Autoscaling moved the count: not fought over.
         observed.services.get_mut("api").expect("api").desired_count = 2;
         assert!(plan(&want, &rendered, &observed, &[], &id(), false).steps.is_empty());
@@ -881,14 +874,7 @@ mod tests {
         spec.services[1].replicas = 2;
         let want = desired(&spec, &id(), "us-east-1");
         let rendered = rendered(&want);
-        let mut observed = Observed::default();
-        for _ in 0..10 {
-            let p = plan(&want, &rendered, &observed, &[], &id(), false);
-            if p.steps.is_empty() {
-                break;
-            }
-            simulate(&want, &rendered, &mut observed, &p.steps);
-        }
+        let mut observed = converge(&want, &rendered, &id(), 10);
         observed.services.get_mut("worker").expect("worker").desired_count = 5;
         observed.task_group.as_mut().expect("group").ingress.push(IngressRule::tcp_from_group(22, "sg-other", None));
         let tg = observed.target_groups.values_mut().next().expect("tg");
@@ -923,14 +909,7 @@ mod tests {
     fn a_service_taken_out_of_the_spec_goes_then_its_rule_target_group_and_log_group() {
         let want = desired(&accunode(), &id(), "us-east-1");
         let rendered = rendered(&want);
-        let mut observed = Observed::default();
-        for _ in 0..10 {
-            let p = plan(&want, &rendered, &observed, &[], &id(), false);
-            if p.steps.is_empty() {
-                break;
-            }
-            simulate(&want, &rendered, &mut observed, &p.steps);
-        }
+        let mut observed = converge(&want, &rendered, &id(), 10);
         let mut spec = accunode();
         spec.services.remove(0);
         spec.services[0].port = Some(9000);
