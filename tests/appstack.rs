@@ -553,3 +553,80 @@ fn percent_decoded(text: &str) -> String {
     }
     String::from_utf8(out).unwrap()
 }
+
+#[tokio::test]
+async fn a_cluster_of_someone_else_is_a_name_conflict_until_adopted_and_paused_writes_nothing() {
+    let f = setup("stack-own").await;
+    let (vpc, public, private) = network(&f.ec2, 64).await;
+    // Someone else's cluster under the name the stack would use (names do not depend on the uid).
+    let id = stackwright_api::naming::ObjectIdentity {
+        cluster_id: "stackown".into(),
+        kind: "AppStack".into(),
+        namespace: f.ns.clone(),
+        name: "accunode".into(),
+        uid: String::new(),
+    };
+    let cluster = id.physical_name("", 255);
+    f.ecs.create_cluster().cluster_name(&cluster).send().await.unwrap();
+    let _ctl = f.env.controller_with_resync(&f.ns, "stackown", "10m");
+    f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v1"));
+    let stalled = wait_stack(&f.api, "accunode", "NameConflict", |s| stalled_with(s, "NameConflict")).await;
+    assert!(condition(&stalled, "Stalled").unwrap().2.contains(&cluster));
+    let services = f.ecs.list_services().cluster(&cluster).send().await.unwrap();
+    assert!(services.service_arns().is_empty(), "nothing written into someone else's cluster");
+
+    // Adopted: the stack takes the cluster over (tags it) and converges in it.
+    let annotate = |key: &str, value: Option<&str>| {
+        let out = f.env.kubectl(
+            &[
+                "annotate",
+                "--overwrite",
+                "appstack",
+                "accunode",
+                "-n",
+                &f.ns,
+                &match value {
+                    Some(v) => format!("{key}={v}"),
+                    None => format!("{key}-"),
+                },
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    annotate("stackwright.io/adopt", Some("true"));
+    wait_stack(&f.api, "accunode", "Ready in the adopted cluster", ready).await;
+    let described = f
+        .ecs
+        .describe_clusters()
+        .clusters(&cluster)
+        .include(aws_sdk_ecs::types::ClusterField::Tags)
+        .send()
+        .await
+        .unwrap();
+    let tags = described.clusters()[0].tags().to_vec();
+    assert!(tags.iter().any(|t| t.key() == Some("stackwright.io/owner")
+        && t.value() == Some(format!("AppStack/{}/accunode", f.ns).as_str())));
+
+    // Paused: a new image registers nothing and the status says what is held back.
+    annotate("stackwright.io/paused", Some("true"));
+    let registered_before = f.ecs.list_task_definitions().send().await.unwrap().task_definition_arns().len();
+    f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v2"));
+    let paused = wait_stack(&f.api, "accunode", "Paused with drift", |s| {
+        condition(s, "Ready").is_some_and(|(st, r, m)| st == "False" && r == "Paused" && m.contains("rolling out"))
+    })
+    .await;
+    assert!(paused.status.is_some());
+    assert_eq!(f.ecs.list_task_definitions().send().await.unwrap().task_definition_arns().len(), registered_before);
+    annotate("stackwright.io/paused", None);
+    wait_stack(&f.api, "accunode", "rolled out once resumed", |s| {
+        ready(s)
+            && s.status
+                .as_ref()
+                .unwrap()
+                .services
+                .iter()
+                .all(|x| x.task_definition_arn.as_deref().is_some_and(|a| a.ends_with(":2")))
+    })
+    .await;
+}
