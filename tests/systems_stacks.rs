@@ -199,9 +199,10 @@ async fn stack_leftovers(r: &Running) -> Vec<String> {
     {
         left.push("task security group".into());
     }
-    let prefix = format!("/stackwright/systems/{}/", r.ns);
-    let logs = r.aws.logs.describe_log_groups().log_group_name_prefix(prefix).send().await.unwrap();
-    left.extend(logs.log_groups().iter().map(|g| g.log_group_name().unwrap_or_default().to_string()));
+    for prefix in [format!("/stackwright/systems/{}/", r.ns), "/ecs/".to_string()] {
+        let logs = r.aws.logs.describe_log_groups().log_group_name_prefix(prefix).send().await.unwrap();
+        left.extend(logs.log_groups().iter().map(|g| g.log_group_name().unwrap_or_default().to_string()));
+    }
     left
 }
 
@@ -324,6 +325,7 @@ async fn paperwurks_dev_runs_as_described_and_its_deletion_keeps_only_the_final_
     for (name, (_, _, c, _)) in &services {
         let options = c.log_configuration().unwrap().options().unwrap();
         assert_eq!(options["awslogs-region"], "eu-west-2", "{name}");
+        assert_eq!(options["awslogs-group"], format!("/ecs/dev-paperwurks-{name}"), "{name}: SYSTEMS.md's log group");
         let groups =
             r.aws.logs.describe_log_groups().log_group_name_prefix(&options["awslogs-group"]).send().await.unwrap();
         assert_eq!(groups.log_groups()[0].retention_in_days(), Some(7), "{name}");

@@ -320,6 +320,13 @@ pub struct Service {
         .message("logRetentionDays must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653"))]
     pub log_retention_days: i32,
 
+    /// Name of the service's CloudWatch log group, e.g. `/ecs/dev-paperwurks-backend`. Default:
+    /// `/stackwright/<cluster-id>/<namespace>/<stack>/<service>`. The stack creates and owns the
+    /// group either way; a group renamed away from is deleted (with its logs) once nothing uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[.\-_/#A-Za-z0-9]+$"), length(min = 1, max = 512))]
+    pub log_group_name: Option<String>,
+
     /// Persistent storage on an EFS file system the stack owns (one access point per volume),
     /// shared by all tasks of the service and kept across deployments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -178,9 +178,8 @@ pub fn service_statuses(
         })
         .collect();
     for name in removed.iter().filter(|n| !observed.services.contains_key(*n)) {
-        let leftovers = observed.target_groups.contains_key(&super::desired::target_group_name(id, name))
-            || observed.log_groups.contains_key(&format!("{}{name}", want.log_group_prefix));
-        if leftovers {
+        // Its log group is found through the inventory; its target group only by its name.
+        if observed.target_groups.contains_key(&super::desired::target_group_name(id, name)) {
             out.push(ServiceStatus { name: name.clone(), ..Default::default() });
         }
     }
@@ -246,10 +245,9 @@ pub fn inventory(want: &DesiredStack, observed: &Observed) -> Vec<OwnedResource>
         }
     }
     for s in &want.services {
-        out.push(match observed.log_groups.get(&s.log_group) {
-            Some(_) => entry(Owned::LogGroup, &s.log_group, "Available"),
-            None => entry(Owned::LogGroup, &s.log_group, "Missing"),
-        });
+        if !observed.log_groups.contains_key(&s.log_group) {
+            out.push(entry(Owned::LogGroup, &s.log_group, "Missing"));
+        }
         if let Some(e) = &s.exposure {
             out.push(match observed.target_groups.get(&e.target_group) {
                 Some(t) => entry(Owned::TargetGroup, &t.group.arn, "Available"),
@@ -268,6 +266,9 @@ pub fn inventory(want: &DesiredStack, observed: &Observed) -> Vec<OwnedResource>
         if let Some(t) = observed.scalable_targets.get(&s.resource_id) {
             out.push(entry(Owned::ScalableTarget, &t.resource_id, "Registered"));
         }
+    }
+    for g in observed.log_groups.values() {
+        out.push(entry(Owned::LogGroup, &g.name, "Available"));
     }
     for r in &observed.rules {
         out.push(entry(Owned::ListenerRule, &r.arn, "Available"));

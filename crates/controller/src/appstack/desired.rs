@@ -50,7 +50,7 @@ pub struct DesiredStack {
     pub task_role_arn: Option<String>,
     pub services: Vec<DesiredService>,
     pub deletion_policy: AppStackDeletionPolicy,
-    /// Prefix of every log group of the stack (one listing finds them all).
+    /// Prefix of the stack's log groups not named in the spec (one listing finds them all).
     pub log_group_prefix: String,
 }
 
@@ -201,7 +201,7 @@ pub fn desired(spec: &AppStackSpec, id: &ObjectIdentity, default_region: &str) -
             DesiredService {
                 name: s.name.clone(),
                 spec: s.clone(),
-                log_group: format!("{log_group_prefix}{}", s.name),
+                log_group: s.log_group_name.clone().unwrap_or_else(|| format!("{log_group_prefix}{}", s.name)),
                 log_retention_days: s.log_retention_days,
                 family: family(id, &s.name),
                 desired_count: if s.autoscaling.is_some() { None } else { Some(s.replicas) },

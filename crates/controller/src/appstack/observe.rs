@@ -53,11 +53,13 @@ fn target_group_names(known: &[String], id: &stackwright_api::naming::ObjectIden
 }
 
 /// Reads the stack. `known` are the service names to look for (the spec's and those the status
-/// lists); `thorough` also reads what a resync skips (tags, attributes).
+/// lists), `log_groups` the log groups the status lists; `thorough` also reads what a resync
+/// skips (tags, attributes).
 pub async fn observe(
     aws: &Clients,
     want: &DesiredStack,
     known: &[String],
+    log_groups: &[String],
     id: &stackwright_api::naming::ObjectIdentity,
     thorough: bool,
 ) -> Result<Observed, CloudError> {
@@ -69,8 +71,16 @@ pub async fn observe(
     for g in aws.logs.log_groups(&want.log_group_prefix).await? {
         o.log_groups.insert(g.name.clone(), g);
     }
+    // Groups named in the spec, or named before (the inventory lists them), one by one.
+    let named =
+        want.services.iter().map(|s| &s.log_group).chain(log_groups).filter(|n| !n.starts_with(&want.log_group_prefix));
+    for name in named.collect::<std::collections::BTreeSet<_>>() {
+        if let Some(g) = aws.logs.log_group(name).await? {
+            o.log_groups.insert(g.name.clone(), g);
+        }
+    }
     if thorough {
-        for g in o.log_groups.values_mut() {
+        for g in o.log_groups.values_mut().filter(|g| g.tags.is_none()) {
             if let Some(tagged) = aws.logs.log_group(&g.name).await? {
                 g.tags = tagged.tags;
             }

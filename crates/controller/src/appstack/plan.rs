@@ -506,9 +506,15 @@ pub fn plan(
         {
             steps.push(Step::DeleteTargetGroup(tg.group.arn.clone()));
         }
-        let log_group = format!("{}{name}", want.log_group_prefix);
-        if observed.log_groups.contains_key(&log_group) {
-            steps.push(Step::DeleteLogGroup(log_group));
+    }
+    // Log groups no service writes to any more (a service gone, a group renamed), once the
+    // services that wrote to them are gone; only those read with our tags.
+    if removed.iter().all(|n| !observed.services.contains_key(n)) {
+        let wanted: BTreeSet<&String> = want.services.iter().map(|s| &s.log_group).collect();
+        for g in observed.log_groups.values() {
+            if !wanted.contains(&g.name) && g.tags.as_ref().is_some_and(|t| id.owns(t)) {
+                steps.push(Step::DeleteLogGroup(g.name.clone()));
+            }
         }
     }
     Planned { blocked: None, steps, rolled_back, waiting }

@@ -59,6 +59,12 @@ fn clients(ctx: &Context, region: &str) -> Clients {
     }
 }
 
+/// The log groups the status lists (a renamed one is found and deleted through it).
+fn listed_log_groups(stack: &AppStack) -> Vec<String> {
+    let resources = stack.status.iter().flat_map(|s| s.common.resources.iter());
+    resources.filter(|r| r.kind == super::plan::Owned::LogGroup.kind()).map(|r| r.id.clone()).collect()
+}
+
 /// The service names to look for in AWS: the spec's, then those the status still lists.
 fn known_services(stack: &AppStack) -> (Vec<String>, Vec<String>) {
     let mut known: Vec<String> = stack.spec.services.iter().map(|s| s.name.clone()).collect();
@@ -86,7 +92,7 @@ async fn converge(stack: &AppStack, ctx: &Context) -> Result<Next> {
     let bindings = resolve(&stack.spec.bindings, &databases, &caches, &buckets);
     let (known, removed) = known_services(stack);
     let thorough = !stackwright_cloud::is_background();
-    let mut observed = match observe(&aws, &want, &known, &id, thorough).await {
+    let mut observed = match observe(&aws, &want, &known, &listed_log_groups(stack), &id, thorough).await {
         Ok(o) => o,
         Err(e) => return failed(&mut status, ctx, &report, e, false).await,
     };
@@ -230,7 +236,7 @@ async fn clean_up(stack: &AppStack, ctx: &Context) -> Result<Action> {
     let aws = clients(ctx, &want.region);
     let adopt = annotations::is_true(stack.meta(), annotations::ADOPT);
     let (known, _) = known_services(stack);
-    let step = delete_in_order(&aws, &want, &id, &known, adopt, &ctx.revisions).await;
+    let step = delete_in_order(&aws, &want, &id, (&known, &listed_log_groups(stack)), adopt, &ctx.revisions).await;
     if matches!(step, Ok(None)) {
         tracing::info!(stack = %id.name, "deleted the AppStack's AWS resources");
     }
@@ -246,14 +252,14 @@ async fn delete_in_order(
     aws: &Clients,
     want: &DesiredStack,
     id: &ObjectIdentity,
-    known: &[String],
+    (known, log_groups): (&[String], &[String]),
     adopt: bool,
     hashes: &super::observe::RevisionHashes,
 ) -> Result<Option<String>> {
     let mut all = want.clone();
     all.execution_role = Some(id.physical_name("exec", 64));
     all.task_role = Some(id.physical_name("task", 64));
-    let observed = observe(aws, &all, known, id, true).await?;
+    let observed = observe(aws, &all, known, log_groups, id, true).await?;
     let Some((steps, progress)) = super::teardown::teardown(&observed, known, id, adopt) else { return Ok(None) };
     let wave = Wave { want: &all, observed: &observed, task_definitions: None, hashes };
     apply(aws, &wave, &steps).await?;
