@@ -50,6 +50,14 @@ pub fn poll_after(asked: Duration, waiting_for: Duration) -> Duration {
     asked.max((waiting_for / 4).min(MAX_POLL))
 }
 
+/// When to look again after a reconcile that asked for `asked`: the next wave of writes AWS
+/// completed at once ([`NEXT_WAVE`]) follows at once however long the object has been
+/// Reconciling (an AppStack builds in seven such waves); waiting for AWS slows with time
+/// ([`poll_after`]).
+pub fn next_look(asked: Duration, reconciling_for: Duration) -> Duration {
+    if asked <= NEXT_WAVE { asked } else { poll_after(asked, reconciling_for) }
+}
+
 /// How long `conditions` say the object has been Reconciling (zero when it is not).
 fn reconciling_for(conditions: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition]) -> Duration {
     conditions::find(conditions, conditions::RECONCILING)
@@ -164,7 +172,7 @@ pub async fn reconcile<K: Kind>(guard: Arc<DeserializeGuard<K>>, ctx: Arc<Contex
                     Next::Poll(wait) => {
                         ctx.memory.forget(&key);
                         let conditions = obj.status().map(|s| s.common().conditions.as_slice()).unwrap_or_default();
-                        Action::requeue(poll_after(wait, reconciling_for(conditions)))
+                        Action::requeue(next_look(wait, reconciling_for(conditions)))
                     }
                 })
             }
@@ -476,6 +484,8 @@ mod tests {
         assert_eq!(poll_after(POLL, s(80)), s(20));
         assert_eq!(poll_after(POLL, s(3600)), MAX_POLL);
         assert_eq!(poll_after(s(90), s(0)), s(90), "a longer wait asked for stays");
+        assert_eq!(next_look(NEXT_WAVE, s(3600)), NEXT_WAVE, "the next wave of writes is not stretched");
+        assert_eq!(next_look(POLL, s(3600)), MAX_POLL);
     }
 
     #[test]

@@ -110,7 +110,8 @@ async fn converge(stack: &AppStack, ctx: &Context) -> Result<Next> {
     if planned.steps.is_empty() || paused || matches!(verdict, Outcome::Stalled { .. }) {
         write_status(&mut status, ctx, &report, &verdict).await?;
         return Ok(match &verdict {
-            Outcome::Progressing { .. } => Next::Poll(crate::driver::poll_after(POLL, reconciling_for(&status))),
+            // The driver looks again less often the longer the stack has been Reconciling.
+            Outcome::Progressing { .. } => Next::Poll(POLL),
             _ => Next::Settled,
         });
     }
@@ -128,16 +129,6 @@ async fn converge(stack: &AppStack, ctx: &Context) -> Result<Next> {
         }
         Err(e) => failed(&mut status, ctx, &report, e, true).await,
     }
-}
-
-fn reconciling_for(status: &Writer<'_>) -> std::time::Duration {
-    conditions::find(status.conditions(), conditions::RECONCILING)
-        .filter(|c| c.status == "True")
-        .and_then(|c| {
-            let since = k8s_openapi::jiff::Timestamp::now().duration_since(c.last_transition_time.0);
-            std::time::Duration::try_from(since).ok()
-        })
-        .unwrap_or_default()
 }
 
 /// The task definitions (once the bindings are Ready and the roles exist) and the roles'
