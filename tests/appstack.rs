@@ -330,7 +330,7 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
 async fn a_failed_rollout_stalls_with_the_ecs_message_and_a_fixed_image_recovers() {
     let f = setup("stack-fail").await;
     let (vpc, public, private) = network(&f.ec2, 61).await;
-    let _ctl = f.env.controller_with_resync(&f.ns, "stackfail", "10m");
+    let ctl = f.env.controller_with_resync(&f.ns, "stackfail", "10m");
     f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v1"));
     wait_stack(&f.api, "accunode", "the stack is Ready", ready).await;
 
@@ -339,20 +339,31 @@ async fn a_failed_rollout_stalls_with_the_ecs_message_and_a_fixed_image_recovers
     let stalled = wait_stack(&f.api, "accunode", "DeploymentFailed", |s| stalled_with(s, "DeploymentFailed")).await;
     let (_, _, message) = condition(&stalled, "Stalled").unwrap();
     assert!(message.contains("rolling back") || message.contains("circuit breaker"), "{message}");
-    // It stays stalled: the failed revision is not rolled out again.
-    let rolls = f
-        .ecs
-        .describe_services()
-        .cluster(resource(&stalled, "ecs:Cluster")[0].clone())
-        .services("api")
-        .send()
-        .await
-        .unwrap();
-    let deployments_then = rolls.services()[0].deployments().len();
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let now = f.api.get("accunode").await.unwrap();
-    assert!(stalled_with(&now, "DeploymentFailed"), "{:?}", now.status);
-    assert!(deployments_then <= 2);
+    // It stays stalled, also once the rollback has completed: the failed revision is not rolled
+    // out again (no UpdateService while the stack is looked at again and again).
+    let updates = |m: &str| aws_calls(m, |op| op == "UpdateService");
+    let cluster = resource(&stalled, "ecs:Cluster")[0].rsplit('/').next().unwrap().to_string();
+    eventually("the rollback completed", CONVERGE, || async {
+        let api = service(&f, &cluster, "api").await;
+        let done = api.deployments().len() == 1
+            && api.deployments()[0].rollout_state().map(|r| r.as_str()) == Some("COMPLETED");
+        done.then_some(())
+    })
+    .await;
+    let before = updates(&ctl.metrics().await);
+    let annotate = f.env.kubectl(
+        &["annotate", "--overwrite", "appstack", "accunode", "-n", &f.ns, "stackwright.io/reconcile-requested-at=1"],
+        None,
+    );
+    assert!(annotate.status.success());
+    wait_stack(&f.api, "accunode", "looked at again, still stalled", |s| {
+        stalled_with(s, "DeploymentFailed")
+            && s.status.as_ref().is_some_and(|st| st.common.observed_generation == s.metadata.generation)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(updates(&ctl.metrics().await), before, "the failed revision is not rolled out again");
+    assert!(stalled_with(&f.api.get("accunode").await.unwrap(), "DeploymentFailed"));
 
     // A fixed image rolls out and the stack is Ready again.
     f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v3"));
@@ -610,14 +621,23 @@ async fn a_cluster_of_someone_else_is_a_name_conflict_until_adopted_and_paused_w
 
     // Paused: a new image registers nothing and the status says what is held back.
     annotate("stackwright.io/paused", Some("true"));
-    let registered_before = f.ecs.list_task_definitions().send().await.unwrap().task_definition_arns().len();
+    // Task definitions of this namespace's stack only: the other tests run beside this one.
+    let ours = |out: aws_sdk_ecs::operation::list_task_definitions::ListTaskDefinitionsOutput| {
+        out.task_definition_arns().iter().filter(|a| a.contains(&format!("stackown-{}-", f.ns))).count()
+    };
+    let registered_before = ours(f.ecs.list_task_definitions().send().await.unwrap());
     f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v2"));
     let paused = wait_stack(&f.api, "accunode", "Paused with drift", |s| {
         condition(s, "Ready").is_some_and(|(st, r, m)| st == "False" && r == "Paused" && m.contains("rolling out"))
     })
     .await;
     assert!(paused.status.is_some());
-    assert_eq!(f.ecs.list_task_definitions().send().await.unwrap().task_definition_arns().len(), registered_before);
+    assert!(registered_before > 0);
+    assert_eq!(
+        ours(f.ecs.list_task_definitions().send().await.unwrap()),
+        registered_before,
+        "nothing registered while paused"
+    );
     annotate("stackwright.io/paused", None);
     wait_stack(&f.api, "accunode", "rolled out once resumed", |s| {
         ready(s)

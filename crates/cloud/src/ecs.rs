@@ -14,8 +14,9 @@ use crate::paging::all_pages;
 
 /// The most services one DescribeServices call takes.
 const SERVICES_PER_CALL: usize = 10;
-/// How many of a service's event messages [`Service::events`] keeps.
-const EVENTS_KEPT: usize = 5;
+/// How many of a service's event messages [`Service::events`] keeps: enough to still hold a
+/// circuit breaker's rollback after the rollback deployment has started and completed.
+const EVENTS_KEPT: usize = 20;
 
 /// An ECS cluster.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -155,7 +156,7 @@ pub struct Service {
     pub load_balancers: Vec<LoadBalancerAttachment>,
     /// PRIMARY first.
     pub deployments: Vec<Deployment>,
-    /// The newest few event messages, newest first.
+    /// The newest twenty event messages, newest first.
     pub events: Vec<String>,
     pub tags: BTreeMap<String, String>,
 }
@@ -805,7 +806,7 @@ mod tests {
                     .build(),
             )
             .tags(t::Tag::builder().key("owner").value("me").build());
-        for i in (0..8).rev() {
+        for i in (0..23).rev() {
             service = service.events(t::ServiceEvent::builder().message(format!("event {i}")).build());
         }
         let service = service_of(service.build());
@@ -815,7 +816,8 @@ mod tests {
         assert_eq!(service.capacity_provider.as_deref(), Some("FARGATE_SPOT"));
         assert_eq!(service.launch_type, None);
         assert!(service.network.assign_public_ip);
-        assert_eq!(service.events, ["event 7", "event 6", "event 5", "event 4", "event 3"], "the newest five");
+        assert_eq!(service.events.len(), 20, "the newest twenty");
+        assert_eq!((service.events[0].as_str(), service.events[19].as_str()), ("event 22", "event 3"));
         assert_eq!(service.tags, BTreeMap::from([("owner".to_string(), "me".to_string())]));
     }
 }

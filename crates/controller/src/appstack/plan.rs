@@ -460,10 +460,14 @@ pub fn plan(
             }
             Some(svc) => {
                 let update = service_update(s, svc, &network, attachment.as_ref());
+                // The circuit breaker rolled back: the PRIMARY says so while the rollback runs,
+                // the service's events after it has completed.
                 let rollback = svc
                     .primary()
                     .and_then(|d| d.rollout_state_reason.as_deref())
-                    .filter(|r| r.contains("rolling back"));
+                    .into_iter()
+                    .chain(svc.events.iter().map(String::as_str))
+                    .find(|r| r.contains("rolling back"));
                 let decision = revision(
                     &wanted_hash,
                     revisions.running.as_deref(),
@@ -867,6 +871,34 @@ mod tests {
         let changed = desired(&spec, &id(), "us-east-1");
         let p = plan(&changed, &rendered_for(&changed), &observed, &[], &id(), false);
         assert_eq!(p.steps, vec![Step::Roll { service: "api".into(), reuse: None, update: Box::default() }]);
+    }
+
+    #[test]
+    fn a_rollout_the_circuit_breaker_rolled_back_is_not_tried_again_after_the_rollback_completed() {
+        let want = desired(&accunode(), &id(), "us-east-1");
+        let mut observed = converge(&want, &rendered(&want), &id(), 10);
+        let mut spec = accunode();
+        spec.services[0].image.push_str("-broken");
+        let changed = desired(&spec, &id(), "us-east-1");
+        let rendered = rendered_for(&changed);
+        let wanted =
+            rendered.task_definitions.as_ref().map(|d| d["api"].tags[super::super::desired::CONTENT_HASH_TAG].clone());
+        // Rolled out (the tag says so), failed, rolled back to the old revision, which completed.
+        let api = observed.services.get_mut("api").expect("api");
+        api.tags.insert(ROLLED_OUT_TAG.into(), wanted.clone().unwrap_or_default());
+        api.deployments[0].rollout_state_reason = Some("ECS deployment ecs-svc/3 completed.".into());
+        api.events = vec![
+            "(service api) has reached a steady state.".into(),
+            "(service api) rolling back to deployment ecs-svc/1.".into(),
+            "(service api) (deployment ecs-svc/2) deployment failed: tasks failed to start.".into(),
+        ];
+        observed.revisions.get_mut("api").expect("api").newest = wanted.map(|h| (h, "arn:2".to_string()));
+        let p = plan(&changed, &rendered, &observed, &[], &id(), false);
+        assert!(!p.steps.iter().any(|s| matches!(s, Step::Roll { service, .. } if service == "api")), "{:?}", p.steps);
+        assert_eq!(
+            p.rolled_back,
+            vec![("api".to_string(), "(service api) rolling back to deployment ecs-svc/1.".to_string())]
+        );
     }
 
     fn rendered_for(want: &DesiredStack) -> Rendered {
