@@ -191,7 +191,8 @@ async fn owned(case: &Crash<AppStack>) -> Vec<String> {
     out.extend(groups.security_groups().iter().map(|_| "security group".to_string()));
     let roles = a.iam.list_roles().path_prefix("/stackwright/").send().await.unwrap();
     for r in roles.roles() {
-        let tags = a.iam.list_role_tags().role_name(r.role_name()).send().await.unwrap();
+        // Another test's role may be deleted between the listing and this read.
+        let Ok(tags) = a.iam.list_role_tags().role_name(r.role_name()).send().await else { continue };
         if tags.tags().iter().any(|t| t.key() == "stackwright.io/owner" && t.value() == owner) {
             out.push("role".into());
         }
