@@ -1174,8 +1174,9 @@ spec:
             .flatten()
             .map(|c| (c.name.clone(), c.json_path.clone()))
             .collect();
-        assert_eq!(columns.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["Ready", "Status", "URL", "Age"]);
+        assert_eq!(columns.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["Ready", "Status", "URL", "Cost", "Age"]);
         assert_eq!(columns[2].1, ".status.url");
+        assert_eq!(columns[3].1, ".status.estimatedMonthlyCostUSD");
     }
 
     #[test]
@@ -1214,7 +1215,11 @@ spec:
         }
 
         let expose = prop(&service, "expose");
-        assert_eq!(prop(&expose, "paths").max_items, Some(20));
+        // ALB evaluates at most three values per condition and five per rule.
+        assert_eq!(prop(&expose, "paths").max_items, Some(3));
+        assert_eq!(prop(&expose, "hosts").max_items, Some(3));
+        let rules = expose.x_kubernetes_validations.clone().unwrap_or_default();
+        assert!(rules.iter().any(|r| r.rule.contains("size(self.paths)") && r.rule.contains("<= 5")), "{rules:?}");
         assert_eq!(prop(&expose, "paths").default.map(|d| d.0), Some(serde_json::json!(["/*"])));
     }
 
