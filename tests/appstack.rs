@@ -353,7 +353,9 @@ async fn a_failed_rollout_stalls_with_the_ecs_message_and_a_fixed_image_recovers
         done.then_some(())
     })
     .await;
-    let before = updates(&ctl.metrics().await);
+    let m0 = ctl.metrics().await;
+    let before = updates(&m0);
+    let reconciles = |m: &str| support::metric(m, "stackwright_reconciles_total{kind=\"AppStack\"}");
     let annotate = f.env.kubectl(
         &["annotate", "--overwrite", "appstack", "accunode", "-n", &f.ns, "stackwright.io/reconcile-requested-at=1"],
         None,
@@ -364,8 +366,13 @@ async fn a_failed_rollout_stalls_with_the_ecs_message_and_a_fixed_image_recovers
             && s.status.as_ref().is_some_and(|st| st.common.observed_generation == s.metadata.generation)
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(updates(&ctl.metrics().await), before, "the failed revision is not rolled out again");
+    // The reconcile the annotation asked for has run to its end.
+    let after = eventually("the requested reconcile finished", CONVERGE, || async {
+        let m = ctl.metrics().await;
+        (reconciles(&m) > reconciles(&m0)).then_some(m)
+    })
+    .await;
+    assert_eq!(updates(&after), before, "the failed revision is not rolled out again");
     assert!(stalled_with(&f.api.get("accunode").await.unwrap(), "DeploymentFailed"));
 
     // A fixed image rolls out and the stack is Ready again.
