@@ -100,7 +100,7 @@ async fn creates_with_a_stored_token_scales_reverts_drift_and_keeps_quiet() {
     let params = resource(&cache, "elasticache:CacheParameterGroup");
     assert_eq!(user_parameters(&f.ec, &params).await.get("maxmemory-policy").map(String::as_str), Some("volatile-lru"));
     let db_group = resource(&cache, "ec2:SecurityGroup");
-    assert_eq!(support::ingress_sources(&f.ec2, &db_group).await, [format!("6379:{tasks}")]);
+    support::admits(&f.ec2, &db_group, &[format!("6379:{tasks}")]).await;
 
     // The token lives in Secrets Manager; the connection Secret points at it.
     let s = cache.status.clone().unwrap();

@@ -257,7 +257,7 @@ async fn placement_and_access_follow_the_app_stacks() {
     let db = wait_db(&f.api, "db", "Ready in the stack's network", ready).await;
     let web_tasks = support::stack_tasks(f.env, &f.ns, "web").await;
     let group = resource(&db, "ec2:SecurityGroup");
-    assert_eq!(support::ingress_sources(&f.ec2, &group).await, [format!("5432:{web_tasks}")]);
+    support::admits(&f.ec2, &group, &[format!("5432:{web_tasks}")]).await;
 
     // A second stack binds: its tasks are admitted too; it unbinds: they are not.
     support::put_stack(f.env, &f.ns, "worker", "[{database: db, envPrefix: DB}]", &vpc, &subnets);

@@ -255,7 +255,7 @@ async fn accunode_runs_as_described_and_its_deletion_keeps_only_the_final_snapsh
     let db = dbs.get("accunode-db").await.unwrap();
     let db_group =
         db.status.as_ref().unwrap().common.resources.iter().find(|x| x.kind == "ec2:SecurityGroup").unwrap().id.clone();
-    assert_eq!(support::ingress_sources(&r.aws.ec2, &db_group).await, [format!("5432:{tasks}")]);
+    support::admits(&r.aws.ec2, &db_group, &[format!("5432:{tasks}")]).await;
     let cost: f64 =
         r.stack.status.as_ref().unwrap().common.estimated_monthly_cost_usd.as_deref().unwrap().parse().unwrap();
     assert!(cost > 0.0);
@@ -319,7 +319,7 @@ async fn paperwurks_dev_runs_as_described_and_its_deletion_keeps_only_the_final_
     let db = dbs.get("paperwurks-db").await.unwrap();
     let db_group =
         db.status.as_ref().unwrap().common.resources.iter().find(|x| x.kind == "ec2:SecurityGroup").unwrap().id.clone();
-    assert_eq!(support::ingress_sources(&r.aws.ec2, &db_group).await, [format!("5432:{tasks}")]);
+    support::admits(&r.aws.ec2, &db_group, &[format!("5432:{tasks}")]).await;
 
     // Log retention 7 days in dev, for both services; the region is eu-west-2.
     for (name, (_, _, c, _)) in &services {

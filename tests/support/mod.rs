@@ -479,6 +479,16 @@ pub async fn ingress_sources(ec2: &aws_sdk_ec2::Client, group: &str) -> Vec<Stri
     sources
 }
 
+/// Waits until a Database's or Cache's security group admits exactly `want` (`port:source`
+/// lines): its rules follow the bound stacks' status, which the stacks write on their own time.
+pub async fn admits(ec2: &aws_sdk_ec2::Client, group: &str, want: &[String]) {
+    let mut want = want.to_vec();
+    want.sort();
+    let what = format!("{group} admits exactly {want:?}");
+    eventually(&what, Duration::from_secs(60), || async { (ingress_sources(ec2, group).await == want).then_some(()) })
+        .await;
+}
+
 /// An AppStack `name` in `vpc` binding `bindings`, with one small worker service running in
 /// `subnets` (which Databases and Caches placed with `network.appStack` use too). The AppStack
 /// controller of the test's `stackwright run` creates the stack's task security group and
