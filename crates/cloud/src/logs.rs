@@ -61,11 +61,16 @@ impl Logs {
         let Some(mut group) = self.log_groups(name).await?.into_iter().find(|g| g.name == name) else {
             return Ok(None);
         };
-        let out = call!("ListTagsForResource", self.client.list_tags_for_resource().resource_arn(&group.arn).send())
-            .optional()?;
-        let Some(out) = out else { return Ok(None) };
-        group.tags = Some(out.tags.unwrap_or_default().into_iter().collect());
+        let Some(tags) = self.tags(&group.arn).await? else { return Ok(None) };
+        group.tags = Some(tags);
         Ok(Some(group))
+    }
+
+    /// The tags of the log group with this ARN (without `:*`), `None` if it is gone.
+    pub async fn tags(&self, arn: &str) -> Result<Option<BTreeMap<String, String>>, CloudError> {
+        let out =
+            call!("ListTagsForResource", self.client.list_tags_for_resource().resource_arn(arn).send()).optional()?;
+        Ok(out.map(|o| o.tags.unwrap_or_default().into_iter().collect()))
     }
 
     /// Creates a log group with its tags (no retention: see [`Logs::set_retention`]). A name in

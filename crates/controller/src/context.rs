@@ -74,6 +74,8 @@ pub struct Context {
     pub made: Made,
     /// The content hash of each task definition revision read or registered (revisions never change).
     pub revisions: crate::appstack::observe::RevisionHashes,
+    /// The settings each AppStack's waves have read for its current generation.
+    pub settings_read: crate::appstack::observe::SettingsRead,
     failures: Mutex<HashMap<String, u32>>,
 }
 
@@ -98,6 +100,7 @@ impl Context {
             listings: Listings::new(settings.resync_interval),
             made: Made::default(),
             revisions: Default::default(),
+            settings_read: Default::default(),
             settings,
             metrics,
             recorder,

@@ -157,6 +157,14 @@ pub enum Step {
     Tag(Owned, String),
 }
 
+impl Step {
+    /// Whether the step writes a setting a resync does not read (attributes, tags): what the
+    /// stack's waves read of those settings is read again after it.
+    pub fn writes_settings(&self) -> bool {
+        matches!(self, Step::SetTargetGroupAttributes(_) | Step::SetLoadBalancerAttributes | Step::Tag(..))
+    }
+}
+
 /// The kinds of resources a stack owns, for messages, tags and the inventory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Owned {

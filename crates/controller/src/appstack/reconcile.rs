@@ -18,8 +18,8 @@ use stackwright_cloud::CloudError;
 use super::apply::{Wave, apply};
 use super::assess::{describe, inventory, load_balancer, network, outcome, service_statuses};
 use super::desired::{DesiredStack, desired};
-use super::observe::{Clients, observe, observe_revisions};
-use super::plan::{Observed, Rendered, plan};
+use super::observe::{Clients, ReadOnce, observe, observe_revisions};
+use super::plan::{Observed, Rendered, Step, plan};
 use super::policies::{execution_policy, task_policy};
 use super::resolve::{Bindings, resolve};
 use super::taskdef::{Roles, bound_buckets, execution_needs, render};
@@ -91,8 +91,9 @@ async fn converge(stack: &AppStack, ctx: &Context) -> Result<Next> {
     let (databases, caches, buckets) = ctx.bound_in(&id.namespace).await?;
     let bindings = resolve(&stack.spec.bindings, &databases, &caches, &buckets);
     let (known, removed) = known_services(stack);
-    let thorough = !stackwright_cloud::is_background();
-    let mut observed = match observe(&aws, &want, &known, &listed_log_groups(stack), &id, thorough).await {
+    let thorough = (!stackwright_cloud::is_background())
+        .then(|| ctx.settings_read.of(&id.uid, stack.meta().generation.unwrap_or_default()));
+    let mut observed = match observe(&aws, &want, &known, &listed_log_groups(stack), &id, thorough.as_deref()).await {
         Ok(o) => o,
         Err(e) => return failed(&mut status, ctx, &report, e, false).await,
     };
@@ -121,6 +122,9 @@ async fn converge(stack: &AppStack, ctx: &Context) -> Result<Next> {
         task_definitions: rendered.task_definitions.as_ref(),
         hashes: &ctx.revisions,
     };
+    if planned.steps.iter().any(Step::writes_settings) {
+        ctx.settings_read.forget(&id.uid);
+    }
     match apply(&aws, &wave, &planned.steps).await {
         Ok(()) => {
             tracing::info!(stack = %id.name, steps = %describe(&planned.steps), "AppStack writes sent");
@@ -225,6 +229,7 @@ async fn clean_up(stack: &AppStack, ctx: &Context) -> Result<Action> {
         return Err(crate::error::Error::CleanupBlocked(message));
     }
     let aws = clients(ctx, &want.region);
+    ctx.settings_read.forget(&id.uid);
     let adopt = annotations::is_true(stack.meta(), annotations::ADOPT);
     let (known, _) = known_services(stack);
     let step = delete_in_order(&aws, &want, &id, (&known, &listed_log_groups(stack)), adopt, &ctx.revisions).await;
@@ -250,7 +255,7 @@ async fn delete_in_order(
     let mut all = want.clone();
     all.execution_role = Some(id.physical_name("exec", 64));
     all.task_role = Some(id.physical_name("task", 64));
-    let observed = observe(aws, &all, known, log_groups, id, true).await?;
+    let observed = observe(aws, &all, known, log_groups, id, Some(&ReadOnce::default())).await?;
     let Some((steps, progress)) = super::teardown::teardown(&observed, known, id, adopt) else { return Ok(None) };
     let wave = Wave { want: &all, observed: &observed, task_definitions: None, hashes };
     apply(aws, &wave, &steps).await?;
