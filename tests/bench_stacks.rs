@@ -72,6 +72,29 @@ fn calls_of(m: &str, services: &[&str]) -> u64 {
         .sum::<f64>() as u64
 }
 
+/// Calls per operation of the stacks' services between two scrapes, most first: where they go.
+fn by_operation(before: &str, after: &str) -> Vec<(String, u64)> {
+    let counts = |m: &str| {
+        let mut out = std::collections::BTreeMap::<String, u64>::new();
+        for l in m.lines().filter(|l| l.starts_with("stackwright_aws_calls_total{")) {
+            let op = l.split("operation=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default();
+            if calls_of(l, &STACK_SERVICES) > 0 {
+                *out.entry(op.to_string()).or_default() +=
+                    l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) as u64;
+            }
+        }
+        out
+    };
+    let (a, b) = (counts(before), counts(after));
+    let mut out: Vec<(String, u64)> = b
+        .into_iter()
+        .map(|(op, n)| (op.clone(), n - a.get(&op).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    out.sort_by_key(|x| std::cmp::Reverse(x.1));
+    out
+}
+
 fn all_ready(env: &Env, ns: &str, expected: usize) -> bool {
     let out = env.kubectl(&["get", "stackwright", "-n", ns, "-o", "json"], None);
     let Ok(list) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else { return false };
@@ -92,7 +115,8 @@ fn all_ready(env: &Env, ns: &str, expected: usize) -> bool {
 async fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
     let env = env();
-    let n = if bench { 100 } else { 1 };
+    // BENCH_STACKS=<n> runs fewer (or more) stacks, to look at one part of the run.
+    let n = if bench { std::env::var("BENCH_STACKS").ok().and_then(|v| v.parse().ok()).unwrap_or(100) } else { 1 };
     let resync = if bench { 60 } else { 4 };
     let ns = env.namespace("benchstacks").await;
     let ec2 = aws_sdk_ec2::Client::new(&env.sdk_config().await);
@@ -143,5 +167,10 @@ async fn main() {
             (calls_of(&m2, &["ec2"]) - calls_of(&m1, &["ec2"])) as f64 / resyncs
         );
         println!("controller peak RSS:                   {} MiB", controller.peak_rss_kib().unwrap_or(0) / 1024);
+        let show = |calls: Vec<(String, u64)>, per: f64| {
+            calls.iter().map(|(op, c)| format!("{op} {:.1}", *c as f64 / per)).collect::<Vec<_>>().join(", ")
+        };
+        println!("  to converge, per stack: {}", show(by_operation(&m0, &m1), n as f64));
+        println!("  per stack per resync:   {}", show(by_operation(&m1, &m2), resyncs));
     }
 }
