@@ -26,6 +26,8 @@ This extension follows the Application Auto Scaling API Reference
   ``ObjectNotFoundException`` ("No scalable target registered for service namespace: ..."), as the
   ObjectNotFoundException shape documents: "For any operation that depends on the existence of a
   scalable target, this exception is thrown if the scalable target ... does not exist."
+* DescribeScalingPolicies honours ``PolicyNames`` ("The names of the scaling policies to
+  describe"): moto ignores it and pages through every policy of the namespace.
 * Everything else keeps moto's ``ValidationException``.
 """
 
@@ -35,7 +37,7 @@ from moto.applicationautoscaling.models import (
     ApplicationAutoscalingBackend,
     FakeApplicationAutoscalingPolicy,
 )
-from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse, _build_policy
 from moto.core.exceptions import JsonRESTError
 
 MAX_TAGS = 50
@@ -223,6 +225,28 @@ def list_tags_for_resource_response(self):
     return json.dumps({"Tags": tags})
 
 
+def describe_scaling_policies_response(self):
+    backend = self.applicationautoscaling_backend
+    namespace = self._get_param("ServiceNamespace")
+    resource_id = self._get_param("ResourceId")
+    dimension = self._get_param("ScalableDimension")
+    names = self._get_param("PolicyNames") or []
+    policies = [
+        p
+        for p in backend.policies.values()
+        if p.service_namespace == namespace
+        and (not resource_id or p.resource_id == resource_id)
+        and (not dimension or p.scalable_dimension == dimension)
+        and (not names or p.policy_name in names)
+    ]
+    start = int(self._get_param("NextToken") or 0)
+    end = start + (self._get_int_param("MaxResults") or 50)
+    page = {"ScalingPolicies": [_build_policy(p) for p in policies[start:end]]}
+    if end < len(policies):
+        page["NextToken"] = str(end)
+    return json.dumps(page)
+
+
 def install():
     backend = ApplicationAutoscalingBackend
     backend.register_scalable_target = register_scalable_target
@@ -240,3 +264,4 @@ def install():
     response.tag_resource = tag_resource_response
     response.untag_resource = untag_resource_response
     response.list_tags_for_resource = list_tags_for_resource_response
+    response.describe_scaling_policies = describe_scaling_policies_response

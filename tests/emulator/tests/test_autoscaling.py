@@ -165,3 +165,24 @@ def test_invalid_dimension_stays_a_validation_exception(aas):
         )
         == "ValidationException"
     )
+
+
+def test_describe_scaling_policies_honours_policy_names(aas):
+    # https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScalingPolicies.html
+    # (PolicyNames: "The names of the scaling policies to describe.")
+    register(aas)
+    for name in ["cpu", "memory", "requests"]:
+        aas.put_scaling_policy(
+            PolicyName=name,
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration=TRACKING,
+            **TARGET,
+        )
+    found = aas.describe_scaling_policies(ServiceNamespace="ecs", PolicyNames=["memory", "absent"])
+    assert [p["PolicyName"] for p in found["ScalingPolicies"]] == ["memory"]
+    assert "NextToken" not in found
+    first = aas.describe_scaling_policies(ServiceNamespace="ecs", MaxResults=2)
+    assert len(first["ScalingPolicies"]) == 2
+    rest = aas.describe_scaling_policies(ServiceNamespace="ecs", MaxResults=2, NextToken=first["NextToken"])
+    names = [p["PolicyName"] for p in first["ScalingPolicies"] + rest["ScalingPolicies"]]
+    assert sorted(names) == ["cpu", "memory", "requests"]
