@@ -59,29 +59,32 @@ spec: {{version: "7.1", nodeType: cache.t3.micro, network: {{appStack: web{i}}}}
     )
 }
 
-/// Calls by service (the metric's `service` label, lower case, compared without punctuation).
+/// The lines of the calls metric of `services` (its `service` label, lower case, compared
+/// without punctuation).
+fn call_lines<'a>(m: &'a str, services: &'a [&'a str]) -> impl Iterator<Item = &'a str> {
+    m.lines().filter(|l| l.starts_with("stackwright_aws_calls_total{")).filter(|l| {
+        let label = l.split("service=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default();
+        let label: String = label.to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
+        services.iter().any(|s| label == *s)
+    })
+}
+
+fn count(line: &str) -> u64 {
+    line.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) as u64
+}
+
+/// Calls by service.
 fn calls_of(m: &str, services: &[&str]) -> u64 {
-    m.lines()
-        .filter(|l| l.starts_with("stackwright_aws_calls_total{"))
-        .filter(|l| {
-            let label = l.split("service=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default();
-            let label: String = label.to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
-            services.iter().any(|s| label == *s)
-        })
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum::<f64>() as u64
+    call_lines(m, services).map(count).sum()
 }
 
 /// Calls per operation of the stacks' services between two scrapes, most first: where they go.
 fn by_operation(before: &str, after: &str) -> Vec<(String, u64)> {
     let counts = |m: &str| {
         let mut out = std::collections::BTreeMap::<String, u64>::new();
-        for l in m.lines().filter(|l| l.starts_with("stackwright_aws_calls_total{")) {
+        for l in call_lines(m, &STACK_SERVICES) {
             let op = l.split("operation=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default();
-            if calls_of(l, &STACK_SERVICES) > 0 {
-                *out.entry(op.to_string()).or_default() +=
-                    l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) as u64;
-            }
+            *out.entry(op.to_string()).or_default() += count(l);
         }
         out
     };

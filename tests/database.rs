@@ -262,28 +262,14 @@ async fn placement_and_access_follow_the_app_stacks() {
     // A second stack binds: its tasks are admitted too; it unbinds: they are not.
     support::put_stack(f.env, &f.ns, "worker", "[{database: db, envPrefix: DB}]", &vpc, &subnets);
     let worker_tasks = support::stack_tasks(f.env, &f.ns, "worker").await;
-    let both = {
-        let mut v = vec![format!("5432:{web_tasks}"), format!("5432:{worker_tasks}")];
-        v.sort();
-        v
-    };
-    eventually("the worker's tasks are admitted", Duration::from_secs(60), || async {
-        (support::ingress_sources(&f.ec2, &group).await == both).then_some(())
-    })
-    .await;
+    support::admits(&f.ec2, &group, &[format!("5432:{web_tasks}"), format!("5432:{worker_tasks}")]).await;
     support::put_stack(f.env, &f.ns, "worker", "[]", &vpc, &subnets);
-    eventually("the unbound worker is no longer admitted", Duration::from_secs(60), || async {
-        (support::ingress_sources(&f.ec2, &group).await == [format!("5432:{web_tasks}")]).then_some(())
-    })
-    .await;
+    support::admits(&f.ec2, &group, &[format!("5432:{web_tasks}")]).await; // the unbound worker is not
 
     // The web stack is deleted: its tasks lose access (and then its task group can go).
     let stacks: Api<AppStack> = Api::namespaced(f.env.client().await, &f.ns);
     stacks.delete("web", &DeleteParams::default()).await.unwrap();
-    eventually("the deleted stack's tasks are no longer admitted", Duration::from_secs(60), || async {
-        support::ingress_sources(&f.ec2, &group).await.is_empty().then_some(())
-    })
-    .await;
+    support::admits(&f.ec2, &group, &[]).await; // the deleted stack's tasks are not
     eventually("the deleted stack is gone", Duration::from_secs(120), || async {
         stacks.get_opt("web").await.unwrap().is_none().then_some(())
     })

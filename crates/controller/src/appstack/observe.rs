@@ -3,7 +3,7 @@
 //! DescribeTargetGroups, one DescribeScalableTargets, one DescribeScalingPolicies, and so on,
 //! the independent ones at the same time.
 //! What only changes when the stack's own writes change it (tags, attributes) is read when the
-//! object changed, not on a resync.
+//! object changed, not on a resync, and once per generation of the spec ([`SettingsRead`]).
 //!
 //! Task definition revisions are immutable, so the content hash of a revision is remembered by
 //! its ARN once read ([`RevisionHashes`]): a resync reads no task definition.
