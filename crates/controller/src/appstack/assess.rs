@@ -248,11 +248,8 @@ pub fn inventory(want: &DesiredStack, observed: &Observed) -> Vec<OwnedResource>
         if !observed.log_groups.contains_key(&s.log_group) {
             out.push(entry(Owned::LogGroup, &s.log_group, "Missing"));
         }
-        if let Some(e) = &s.exposure {
-            out.push(match observed.target_groups.get(&e.target_group) {
-                Some(t) => entry(Owned::TargetGroup, &t.group.arn, "Available"),
-                None => entry(Owned::TargetGroup, &e.target_group, "Missing"),
-            });
+        if let Some(e) = s.exposure.as_ref().filter(|e| !observed.target_groups.contains_key(&e.target_group)) {
+            out.push(entry(Owned::TargetGroup, &e.target_group, "Missing"));
         }
         match observed.services.get(&s.name) {
             Some(svc) => {
@@ -266,6 +263,11 @@ pub fn inventory(want: &DesiredStack, observed: &Observed) -> Vec<OwnedResource>
         if let Some(t) = observed.scalable_targets.get(&s.resource_id) {
             out.push(entry(Owned::ScalableTarget, &t.resource_id, "Registered"));
         }
+    }
+    // Every group found, wanted or not: one whose service is no longer exposed is looked up
+    // through this list until it is deleted.
+    for t in observed.target_groups.values() {
+        out.push(entry(Owned::TargetGroup, &t.group.arn, "Available"));
     }
     for g in observed.log_groups.values() {
         out.push(entry(Owned::LogGroup, &g.name, "Available"));

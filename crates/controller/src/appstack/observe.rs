@@ -106,24 +106,27 @@ impl ReadOnce {
     }
 }
 
-/// The target group names of every service the stack has or had (`known`): a service whose
-/// exposure or whole entry went away leaves its group to delete.
-fn target_group_names(known: &[String], id: &stackwright_api::naming::ObjectIdentity) -> Vec<String> {
-    known.iter().map(|name| super::desired::target_group_name(id, name)).collect()
+/// What to look for in AWS besides what the spec names: what the stack had before.
+#[derive(Clone, Debug, Default)]
+pub struct Known {
+    /// Service names: the spec's, then those the status still lists.
+    pub services: Vec<String>,
+    /// Target group names: the exposed services', then those the inventory lists (a service
+    /// whose exposure or whole entry went away leaves its group to delete).
+    pub target_groups: Vec<String>,
+    /// Log groups the inventory lists (a renamed one is found and deleted through it).
+    pub log_groups: Vec<String>,
 }
 
-/// Reads the stack. `known` are the service names to look for (the spec's and those the status
-/// lists), `log_groups` the log groups the status lists; `thorough` (a reconcile of a new or
-/// changed stack, not a resync) also reads what a resync skips (tags, attributes), once per
-/// generation. Reads that do not depend on each other go out together: a reconcile
+/// Reads the stack: what `want` names and what it had (`known`); `thorough` (a reconcile of a
+/// new or changed stack, not a resync) also reads what a resync skips (tags, attributes), once
+/// per generation. Reads that do not depend on each other go out together: a reconcile
 /// waits for its longest chain (load balancer → listeners → rules, cluster → services → scaling),
 /// not for the sum of its calls.
 pub async fn observe(
     aws: &Clients,
     want: &DesiredStack,
-    known: &[String],
-    log_groups: &[String],
-    id: &stackwright_api::naming::ObjectIdentity,
+    known: &Known,
     thorough: Option<&ReadOnce>,
 ) -> Result<Observed, CloudError> {
     let roles = async {
@@ -142,10 +145,10 @@ pub async fn observe(
     // on a worker thread's stack.
     let (((execution_role, task_role), (lb_group, task_group)), log_groups, target_groups, balancer, ecs) = tokio::try_join!(
         Box::pin(async { tokio::try_join!(Box::pin(roles), Box::pin(groups)) }),
-        Box::pin(observe_log_groups(aws, want, log_groups, thorough)),
-        Box::pin(observe_target_groups(aws, known, id, thorough)),
+        Box::pin(observe_log_groups(aws, want, &known.log_groups, thorough)),
+        Box::pin(observe_target_groups(aws, &known.target_groups, thorough)),
         Box::pin(observe_load_balancer(aws, want, thorough)),
-        Box::pin(observe_services(aws, want, known)),
+        Box::pin(observe_services(aws, want, &known.services)),
     )?;
     let (load_balancer, lb_attributes, listeners, rules) = balancer;
     let (cluster, services, scalable_targets, policies) = ecs;
@@ -225,11 +228,10 @@ async fn observe_log_groups(
 
 async fn observe_target_groups(
     aws: &Clients,
-    known: &[String],
-    id: &stackwright_api::naming::ObjectIdentity,
+    names: &[String],
     thorough: Option<&ReadOnce>,
 ) -> Result<BTreeMap<String, ObservedTargetGroup>, CloudError> {
-    let groups = aws.elbv2.target_groups(&target_group_names(known, id)).await?;
+    let groups = aws.elbv2.target_groups(names).await?;
     let attributes = futures::future::try_join_all(groups.iter().map(|tg| async move {
         match thorough {
             Some(memo) => {

@@ -18,8 +18,8 @@ use stackwright_cloud::CloudError;
 use super::apply::{Wave, apply};
 use super::assess::{describe, inventory, load_balancer, network, outcome, service_statuses};
 use super::desired::{DesiredStack, desired};
-use super::observe::{Clients, ReadOnce, observe, observe_revisions};
-use super::plan::{Observed, Rendered, Step, plan};
+use super::observe::{Clients, Known, ReadOnce, observe, observe_revisions};
+use super::plan::{Observed, Owned, Rendered, Step, plan};
 use super::policies::{execution_policy, task_policy};
 use super::resolve::{Bindings, resolve};
 use super::taskdef::{Roles, bound_buckets, execution_needs, render};
@@ -59,23 +59,38 @@ fn clients(ctx: &Context, region: &str) -> Clients {
     }
 }
 
-/// The log groups the status lists (a renamed one is found and deleted through it).
-fn listed_log_groups(stack: &AppStack) -> Vec<String> {
-    let resources = stack.status.iter().flat_map(|s| s.common.resources.iter());
-    resources.filter(|r| r.kind == super::plan::Owned::LogGroup.kind()).map(|r| r.id.clone()).collect()
-}
-
-/// The service names to look for in AWS: the spec's, then those the status still lists.
-fn known_services(stack: &AppStack) -> (Vec<String>, Vec<String>) {
-    let mut known: Vec<String> = stack.spec.services.iter().map(|s| s.name.clone()).collect();
-    let removed: Vec<String> = stack
-        .status
+/// What to look for in AWS besides the spec, from the status, and the services the spec no
+/// longer has. The target groups are the exposed services' and those the inventory lists; a
+/// deletion (`everything`) also looks for the group of every service the stack has or had.
+fn known(stack: &AppStack, want: &DesiredStack, id: &ObjectIdentity, everything: bool) -> (Known, Vec<String>) {
+    let mut services: Vec<String> = stack.spec.services.iter().map(|s| s.name.clone()).collect();
+    let status = stack.status.as_ref();
+    let removed: Vec<String> = status
         .iter()
         .flat_map(|s| s.services.iter().map(|s| s.name.clone()))
-        .filter(|n| !known.contains(n))
+        .filter(|n| !services.contains(n))
         .collect();
-    known.extend(removed.iter().cloned());
-    (known, removed)
+    services.extend(removed.iter().cloned());
+    let listed = |kind: Owned| {
+        let resources = status.into_iter().flat_map(|s| s.common.resources.iter());
+        resources.filter(move |r| r.kind == kind.kind()).map(|r| r.id.clone())
+    };
+    let mut target_groups: Vec<String> = if everything {
+        services.iter().map(|name| super::desired::target_group_name(id, name)).collect()
+    } else {
+        want.services.iter().filter_map(|s| s.exposure.as_ref().map(|e| e.target_group.clone())).collect()
+    };
+    for name in listed(Owned::TargetGroup).map(|id| target_group_of_arn(&id).to_string()) {
+        if !target_groups.contains(&name) {
+            target_groups.push(name);
+        }
+    }
+    (Known { services, target_groups, log_groups: listed(Owned::LogGroup).collect() }, removed)
+}
+
+/// The name in a target group ARN (`arn:…:targetgroup/<name>/<id>`); a name stays a name.
+fn target_group_of_arn(id: &str) -> &str {
+    id.split_once(":targetgroup/").map_or(id, |(_, rest)| rest.split('/').next().unwrap_or(rest))
 }
 
 async fn converge(stack: &AppStack, ctx: &Context) -> Result<Next> {
@@ -90,10 +105,10 @@ async fn converge(stack: &AppStack, ctx: &Context) -> Result<Next> {
     }
     let (databases, caches, buckets) = ctx.bound_in(&id.namespace).await?;
     let bindings = resolve(&stack.spec.bindings, &databases, &caches, &buckets);
-    let (known, removed) = known_services(stack);
+    let (known, removed) = known(stack, &want, &id, false);
     let thorough = (!stackwright_cloud::is_background())
         .then(|| ctx.settings_read.of(&id.uid, stack.meta().generation.unwrap_or_default()));
-    let mut observed = match observe(&aws, &want, &known, &listed_log_groups(stack), &id, thorough.as_deref()).await {
+    let mut observed = match observe(&aws, &want, &known, thorough.as_deref()).await {
         Ok(o) => o,
         Err(e) => return failed(&mut status, ctx, &report, e, false).await,
     };
@@ -231,8 +246,8 @@ async fn clean_up(stack: &AppStack, ctx: &Context) -> Result<Action> {
     let aws = clients(ctx, &want.region);
     ctx.settings_read.forget(&id.uid);
     let adopt = annotations::is_true(stack.meta(), annotations::ADOPT);
-    let (known, _) = known_services(stack);
-    let step = delete_in_order(&aws, &want, &id, (&known, &listed_log_groups(stack)), adopt, &ctx.revisions).await;
+    let (known, _) = known(stack, &want, &id, true);
+    let step = delete_in_order(&aws, &want, &id, &known, adopt, &ctx.revisions).await;
     if matches!(step, Ok(None)) {
         tracing::info!(stack = %id.name, "deleted the AppStack's AWS resources");
     }
@@ -248,17 +263,69 @@ async fn delete_in_order(
     aws: &Clients,
     want: &DesiredStack,
     id: &ObjectIdentity,
-    (known, log_groups): (&[String], &[String]),
+    known: &Known,
     adopt: bool,
     hashes: &super::observe::RevisionHashes,
 ) -> Result<Option<String>> {
     let mut all = want.clone();
     all.execution_role = Some(id.physical_name("exec", 64));
     all.task_role = Some(id.physical_name("task", 64));
-    let observed = observe(aws, &all, known, log_groups, id, Some(&ReadOnce::default())).await?;
-    let Some((steps, progress)) = super::teardown::teardown(&observed, known, id, adopt) else { return Ok(None) };
+    let observed = observe(aws, &all, known, Some(&ReadOnce::default())).await?;
+    let Some((steps, progress)) = super::teardown::teardown(&observed, &known.services, id, adopt) else {
+        return Ok(None);
+    };
     let wave = Wave { want: &all, observed: &observed, task_definitions: None, hashes };
     apply(aws, &wave, &steps).await?;
     tracing::info!(stack = %id.name, steps = %describe(&steps), "AppStack deletion writes sent");
     Ok(Some(progress))
+}
+
+#[cfg(test)]
+mod tests {
+    use stackwright_api::appstack::ServiceStatus;
+    use stackwright_api::common::OwnedResource;
+
+    use super::super::desired::target_group_name;
+    use super::super::desired::tests::{accunode, id};
+    use super::*;
+
+    fn stack_with(services: &[&str], resources: Vec<OwnedResource>) -> AppStack {
+        let mut stack = AppStack::new("accunode", accunode());
+        let mut status = AppStackStatus::default();
+        status.services = services.iter().map(|n| ServiceStatus { name: (*n).into(), ..Default::default() }).collect();
+        status.common.resources = resources;
+        stack.status = Some(status);
+        stack
+    }
+
+    fn listed(kind: Owned, id: &str) -> OwnedResource {
+        OwnedResource { kind: kind.kind().into(), id: id.into(), state: "Available".into() }
+    }
+
+    #[test]
+    fn a_resync_looks_for_the_exposed_services_groups_and_those_the_inventory_lists() {
+        let want = desired(&accunode(), &id(), "us-east-1");
+        let old = target_group_name(&id(), "admin");
+        let arn = format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{old}/50dc6c495c0c9188");
+        let stack = stack_with(
+            &["api", "worker", "admin"],
+            vec![listed(Owned::TargetGroup, &arn), listed(Owned::LogGroup, "/old/admin")],
+        );
+        let (resync, removed) = known(&stack, &want, &id(), false);
+        assert_eq!(resync.services, ["api", "worker", "admin"]);
+        assert_eq!(removed, ["admin"]);
+        // The worker is not exposed: no lookup of a group that cannot exist.
+        assert_eq!(resync.target_groups, [target_group_name(&id(), "api"), old.clone()]);
+        assert_eq!(resync.log_groups, ["/old/admin"]);
+
+        let (everything, _) = known(&stack, &want, &id(), true);
+        let every_service = ["api", "worker", "admin"].map(|n| target_group_name(&id(), n));
+        assert_eq!(everything.target_groups, every_service);
+    }
+
+    #[test]
+    fn a_target_group_is_named_by_its_arn_or_by_its_name() {
+        assert_eq!(target_group_of_arn("arn:aws:elasticloadbalancing:r:1:targetgroup/tg-a/0123"), "tg-a");
+        assert_eq!(target_group_of_arn("tg-a"), "tg-a");
+    }
 }
