@@ -146,8 +146,21 @@ pub fn categorize(service: &str, code: &str, status: Option<u16>) -> ErrorCatego
         ("s3", "OperationAborted" | "InvalidBucketState") => Some(Busy),
         ("s3", "TooManyBuckets") => Some(QuotaExceeded),
         ("ec2", "InvalidGroup.Duplicate" | "InvalidPermission.Duplicate" | "RouteAlreadyExists") => Some(AlreadyExists),
+        // A subnet that already has a route table, a gateway attached to a VPC, an address
+        // already associated: what an earlier call did; observe again.
+        ("ec2", "Resource.AlreadyAssociated") => Some(AlreadyExists),
+        // A CIDR block overlapping a subnet already in the VPC: a create of ours whose answer was
+        // lost is found by listing the VPC's subnets before creating, so this one is someone
+        // else's, and only a person can move it.
+        ("ec2", "InvalidSubnet.Conflict") => Some(Conflict),
         ("ec2", "IncorrectState" | "IncorrectInstanceState" | "InvalidState") => Some(Busy),
         ("ec2", "DependencyViolation" | "InvalidGroup.InUse" | "ResourceInUse") => Some(Busy),
+        // An Elastic IP address still associated (a NAT gateway not yet deleted holds it).
+        ("ec2", "InvalidIPAddress.InUse") => Some(Busy),
+        // Detaching an internet gateway that is not attached to that VPC: the attachment is not there.
+        ("ec2", "Gateway.NotAttached") => Some(NotFound),
+        // A client token reused for another request: a bug to fix, not a state to wait out.
+        ("ec2", "IdempotentParameterMismatch") => Some(Invalid),
         ("ec2", c) if c.ends_with("LimitExceeded") && c != "RequestLimitExceeded" => Some(QuotaExceeded),
         ("rds", "DBInstanceAlreadyExists" | "DBSnapshotAlreadyExists" | "DBSubnetGroupAlreadyExists")
         | ("rds", "DBParameterGroupAlreadyExists") => Some(AlreadyExists),
@@ -334,6 +347,29 @@ mod tests {
             ("ec2", "RulesPerSecurityGroupLimitExceeded", 400, QuotaExceeded),
             ("ec2", "RequestLimitExceeded", 503, Throttled),
             ("ec2", "InvalidParameterValue", 400, Invalid),
+            // The VPC network: deletes of what is gone, what still depends, what was done before.
+            ("ec2", "InvalidVpcID.NotFound", 400, NotFound),
+            ("ec2", "InvalidSubnetID.NotFound", 400, NotFound),
+            ("ec2", "InvalidInternetGatewayID.NotFound", 400, NotFound),
+            ("ec2", "Gateway.NotAttached", 400, NotFound),
+            ("ec2", "InvalidAllocationID.NotFound", 400, NotFound),
+            ("ec2", "InvalidAddress.NotFound", 400, NotFound),
+            ("ec2", "NatGatewayNotFound", 400, NotFound),
+            ("ec2", "InvalidNatGatewayID.NotFound", 400, NotFound),
+            ("ec2", "InvalidRouteTableID.NotFound", 400, NotFound),
+            ("ec2", "InvalidAssociationID.NotFound", 400, NotFound),
+            ("ec2", "InvalidRoute.NotFound", 400, NotFound),
+            ("ec2", "InvalidVpcEndpointId.NotFound", 400, NotFound),
+            ("ec2", "InvalidVpcEndpoint.NotFound", 400, NotFound),
+            ("ec2", "Resource.AlreadyAssociated", 400, AlreadyExists),
+            ("ec2", "RouteAlreadyExists", 400, AlreadyExists),
+            ("ec2", "InvalidSubnet.Conflict", 400, Conflict),
+            ("ec2", "InvalidIPAddress.InUse", 400, Busy),
+            ("ec2", "IdempotentParameterMismatch", 400, Invalid),
+            ("ec2", "InvalidSubnet.Range", 400, Invalid),
+            ("ec2", "VpcLimitExceeded", 400, QuotaExceeded),
+            ("ec2", "AddressLimitExceeded", 400, QuotaExceeded),
+            ("ec2", "NatGatewayLimitExceeded", 400, QuotaExceeded),
             ("elasticache", "InvalidReplicationGroupState", 400, Busy),
             ("elasticache", "InvalidCacheParameterGroupState", 400, Busy),
             ("elasticache", "NodeQuotaForCustomerExceeded", 400, QuotaExceeded),

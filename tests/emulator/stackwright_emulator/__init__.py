@@ -17,7 +17,7 @@ EXTENSIONS = [
     "autoscaling",  # Application Auto Scaling tagging, policies removed with their target, error codes
     "rds",  # instance lifecycle, pending modifications, final snapshots
     "elasticache",  # parameter groups, replication group lifecycle, members, reader endpoint
-    "ec2",  # DependencyViolation for security groups and subnets, NAT gateway lifecycle
+    "ec2",  # DependencyViolation for what is in use, NAT gateway lifecycle, VPC network rules and tokens
     "efs",  # file system lifecycle
     "secretsmanager",  # CreateSecret for the name of a secret scheduled for deletion
     "control",  # test control routes: /stackwright-emulator/ (maintenance windows, finishing lifecycles)

@@ -1,4 +1,4 @@
-"""EC2: DependencyViolation for security groups and subnets in use; the NAT gateway lifecycle.
+"""EC2: DependencyViolation for what is in use; the NAT gateway lifecycle; the VPC network rules.
 
 moto 5.2.5 deletes a security group or a subnet whatever still uses it, and creates NAT gateways
 ``available`` and deletes them at once. Following the EC2 API Reference
@@ -17,16 +17,55 @@ moto 5.2.5 deletes a security group or a subnet whatever still uses it, and crea
   contains it, an ElastiCache cluster whose cache subnet group contains it, an ECS service or task,
   a load balancer, an EFS mount target, a NAT gateway not yet ``deleted``, an EC2 instance.
 * CreateNatGateway: ``pending`` -> ``available``. DeleteNatGateway: ``deleting`` -> ``deleted``,
-  its network interface released; a gateway that does not exist is ``NatGatewayNotFound``.
+  its network interface released and its Elastic IP address disassociated (not released), as
+  API_DeleteNatGateway.html says; a gateway that does not exist is ``NatGatewayNotFound``.
 
 Every resource counts until its own lifecycle has removed it (a DB instance that is ``deleting``
 still holds its security group).
+
+The network of a VPC (moto accepts what AWS refuses, or forgets what AWS remembers):
+
+* ``ClientToken`` on CreateNatGateway and CreateVpcEndpoint (Run_Instance_Idempotency.html,
+  "Ensuring idempotency in Amazon EC2 API requests"): a request repeating a token returns the
+  resource the first request created, whatever its state now, and echoes ``ClientToken``; the same
+  token with other parameters is ``IdempotentParameterMismatch``. moto ignored the token (a second
+  NAT gateway failed with ``Resource.AlreadyAssociated`` on its address, a second endpoint was made).
+* ReleaseAddress of an address that is associated (in a nondefault VPC) is
+  ``InvalidIPAddress.InUse`` (API_ReleaseAddress.html); moto released it.
+* DetachInternetGateway while the VPC has mapped public addresses (a network interface in it with a
+  public IP: an Elastic IP of a NAT gateway or instance) is ``DependencyViolation`` "Network vpc-...
+  has some mapped public address(es). Please unmap those public address(es) before detaching the
+  gateway." (API_DetachInternetGateway.html); moto detached.
+* DeleteVpc is ``DependencyViolation`` "The vpc 'vpc-...' has dependencies and cannot be deleted."
+  also while an internet gateway is attached, a VPC endpoint is not ``deleted`` or a security group
+  other than the default one is in it (API_DeleteVpc.html: "You must detach or delete all gateways
+  and resources that are associated with the VPC"); moto checked only subnets, route tables and
+  VPN gateways.
+* AssociateRouteTable for a subnet that already has an explicit association (with this route table
+  or another) is ``Resource.AlreadyAssociated`` "the specified association for route table rtb-...
+  conflicts with an existing association"; moto returned the existing association's id, even one of
+  another route table.
+* DeleteSubnet removes the subnet's route table association with it (a subnet in a custom route
+  table can be deleted, and the route table then has no association left); moto left the
+  association, so the route table could never be deleted.
+* ModifyVpcEndpoint ``AddRouteTableIds`` / ``RemoveRouteTableIds`` of a Gateway endpoint add and
+  remove the route to the service's prefix list in those route tables, as CreateVpcEndpoint does
+  (API_ModifyVpcEndpoint.html); moto changed only the endpoint's list.
+* DeleteVpcEndpoints reports an id that does not exist in ``Unsuccessful`` with
+  ``InvalidVpcEndpoint.NotFound`` (errors.overview.html: "If you are performing a bulk request that
+  is partially successful or unsuccessful, the response includes a list of the unsuccessful
+  items"), and leaves an endpoint already ``deleted`` as it is; moto reported nothing, and failed
+  with ``InvalidRoute.NotFound`` deleting a gateway endpoint twice or one whose route tables changed.
 """
 
+from moto.core.responses import ActionResult
 from moto.ec2.exceptions import DependencyViolationError, EC2ClientError
 from moto.ec2.models import EC2Backend
 from moto.ec2.models.nat_gateways import NatGateway
 from moto.ec2.responses import EC2Response
+from moto.ec2.responses.nat_gateways import NatGateways
+from moto.ec2.responses.vpcs import VPCs
+from moto.ec2.utils import generate_route_id
 
 from . import lifecycle
 
@@ -34,6 +73,18 @@ _delete_security_group = EC2Backend.delete_security_group
 _delete_subnet = EC2Backend.delete_subnet
 _create_nat_gateway = EC2Backend.create_nat_gateway
 _delete_nat_gateway = EC2Backend.delete_nat_gateway
+_release_address = EC2Backend.release_address
+_detach_internet_gateway = EC2Backend.detach_internet_gateway
+_delete_vpc = EC2Backend.delete_vpc
+_associate_route_table = EC2Backend.associate_route_table
+_modify_vpc_endpoint = EC2Backend.modify_vpc_endpoint
+_create_nat_gateway_response = NatGateways.create_nat_gateway
+_create_vpc_endpoint_response = VPCs.create_vpc_endpoint
+
+IDEMPOTENT_MISMATCH = (
+    "The request uses the same client token as a previous, but non-identical request. Do not reuse a "
+    "client token with different requests, unless the requests are identical."
+)
 
 
 def _backend(service, account, region):
@@ -131,7 +182,12 @@ def delete_subnet(self, subnet_id):
     lifecycle.settle()
     if any(subnet_id in subnets for _what, _groups, subnets in _users(self)):
         raise DependencyViolationError(f"The subnet '{subnet_id}' has dependencies and cannot be deleted.")
-    return _delete_subnet(self, subnet_id)
+    subnet = _delete_subnet(self, subnet_id)
+    for table in list(self.route_tables.values()):
+        for association_id, target in list(table._associations.items()):
+            if target == subnet_id:
+                del table._associations[association_id]
+    return subnet
 
 
 def create_nat_gateway(self, *args, **kwargs):
@@ -149,12 +205,186 @@ def delete_nat_gateway(self, nat_gateway_id):
 
     def release():
         eni = getattr(nat, "_eni", None)
-        if eni is not None and eni.id in self.enis:
+        if eni is None:
+            return
+        for address in list(self.addresses):
+            if address.eni is eni and address.association_id:
+                self.disassociate_address(association_id=address.association_id)
+        if eni.id in self.enis:
             self.delete_network_interface(eni.id)
 
     nat.state = "deleted"
     lifecycle.start(nat, ["deleting"], on_done=release)
     return nat
+
+
+def _replay(existing, request, token, key):
+    """The answer to a repeated client token: the first request's resource, or a mismatch."""
+    if existing.__dict__.get("_sw_request") != request:
+        raise EC2ClientError("IdempotentParameterMismatch", IDEMPOTENT_MISMATCH)
+    return ActionResult({key: existing, "ClientToken": token})
+
+
+def create_nat_gateway_response(self):
+    token = self._get_param("ClientToken")
+    request = (
+        self._get_param("SubnetId"),
+        self._get_param("AllocationId"),
+        self._get_param("ConnectivityType") or "public",
+        tuple(self._get_param("SecondaryAllocationIds", []) or []),
+    )
+    if token:
+        for nat in list(self.ec2_backend.nat_gateways.values()):
+            if nat.__dict__.get("_sw_client_token") == token:
+                return _replay(nat, request, token, "NatGateway")
+    result = _create_nat_gateway_response(self)
+    if token:
+        nat = result.result["NatGateway"]
+        nat.__dict__["_sw_client_token"] = token
+        nat.__dict__["_sw_request"] = request
+        result.result["ClientToken"] = token
+    return result
+
+
+def create_vpc_endpoint_response(self):
+    token = self._get_param("ClientToken")
+    request = (
+        self._get_param("VpcId"),
+        self._get_param("ServiceName"),
+        self._get_param("VpcEndpointType") or "Gateway",
+        tuple(sorted(self._get_param("RouteTableIds", []) or [])),
+        tuple(sorted(self._get_param("SubnetIds", []) or [])),
+        tuple(sorted(self._get_param("SecurityGroupIds", []) or [])),
+    )
+    if token:
+        for endpoint in list(self.ec2_backend.vpc_end_points.values()):
+            if endpoint.__dict__.get("_sw_client_token") == token:
+                return _replay(endpoint, request, token, "VpcEndpoint")
+    result = _create_vpc_endpoint_response(self)
+    if token:
+        endpoint = result.result["VpcEndpoint"]
+        endpoint.__dict__["_sw_client_token"] = token
+        endpoint.__dict__["_sw_request"] = request
+        result.result["ClientToken"] = token
+    return result
+
+
+def release_address(self, address=None, allocation_id=None):
+    if address:
+        eips = self.address_by_ip([address])
+    elif allocation_id:
+        eips = self.address_by_allocation([allocation_id])
+    else:
+        eips = []
+    for eip in eips:
+        if eip.association_id and not _in_default_vpc(self, eip):
+            raise EC2ClientError("InvalidIPAddress.InUse", f"Address {eip.public_ip} is in use.")
+    return _release_address(self, address=address, allocation_id=allocation_id)
+
+
+def _in_default_vpc(ec2, eip):
+    eni = eip.eni or (eip.instance.nics[0] if eip.instance and eip.instance.nics else None)
+    subnet = getattr(eni, "subnet", None)
+    vpc = ec2.vpcs.get(getattr(subnet, "vpc_id", None) or "")
+    return bool(vpc is not None and vpc.is_default)
+
+
+def detach_internet_gateway(self, internet_gateway_id, vpc_id):
+    lifecycle.settle()
+    igw = self.get_internet_gateway(internet_gateway_id)
+    if igw.vpc is not None and igw.vpc.id == vpc_id:
+        mapped = any(
+            eni.public_ip and getattr(eni.subnet, "vpc_id", None) == vpc_id for eni in list(self.enis.values())
+        )
+        if mapped:
+            raise DependencyViolationError(
+                f"Network {vpc_id} has some mapped public address(es). "
+                "Please unmap those public address(es) before detaching the gateway."
+            )
+    return _detach_internet_gateway(self, internet_gateway_id, vpc_id)
+
+
+def delete_vpc(self, vpc_id):
+    lifecycle.settle()
+    if vpc_id in self.vpcs:
+        attached = any(igw.vpc is not None and igw.vpc.id == vpc_id for igw in self.internet_gateways.values())
+        endpoints = any(e.vpc_id == vpc_id and e.state != "deleted" for e in self.vpc_end_points.values())
+        groups = any(
+            g.name != "default" for g in self.describe_security_groups(filters={"vpc-id": [vpc_id]})
+        )
+        if attached or endpoints or groups:
+            raise DependencyViolationError(f"The vpc '{vpc_id}' has dependencies and cannot be deleted.")
+    return _delete_vpc(self, vpc_id)
+
+
+def associate_route_table(self, route_table_id, gateway_id=None, subnet_id=None):
+    if subnet_id is not None:
+        self.get_route_table(route_table_id)
+        if any(subnet_id in table._associations.values() for table in self.route_tables.values()):
+            raise EC2ClientError(
+                "Resource.AlreadyAssociated",
+                f"the specified association for route table {route_table_id} conflicts with an existing association",
+            )
+    return _associate_route_table(self, route_table_id, gateway_id=gateway_id, subnet_id=subnet_id)
+
+
+def _is_gateway(endpoint):
+    return (endpoint.vpc_endpoint_type or "Gateway").lower() == "gateway"
+
+
+def _endpoint_route(ec2, endpoint, route_table_id, present):
+    """Adds (present) or removes the route of a Gateway endpoint to its service's prefix list."""
+    prefix_list = endpoint.destination_prefix_list_id
+    table = ec2.route_tables.get(route_table_id)
+    if not prefix_list or table is None:
+        return
+    route_id = generate_route_id(route_table_id, None, None, prefix_list)
+    if present and route_id not in table._routes:
+        ec2.create_route(route_table_id, None, gateway_id=endpoint.id, destination_prefix_list_id=prefix_list)
+    elif not present:
+        table._routes.pop(route_id, None)
+
+
+def modify_vpc_endpoint(self, vpc_id, policy_doc, add_subnets, remove_subnets, remove_route_tables,
+                        add_route_tables, add_security_groups, remove_security_groups):
+    endpoint = self.describe_vpc_endpoints(vpc_end_point_ids=[vpc_id])[0]
+    before = set(endpoint.route_table_ids)
+    _modify_vpc_endpoint(self, vpc_id, policy_doc, add_subnets, remove_subnets, remove_route_tables,
+                         add_route_tables, add_security_groups, remove_security_groups)
+    if _is_gateway(endpoint):
+        after = set(endpoint.route_table_ids)
+        for table in before - after:
+            _endpoint_route(self, endpoint, table, present=False)
+        for table in after - before:
+            _endpoint_route(self, endpoint, table, present=True)
+
+
+def delete_vpc_endpoints(self, vpce_ids=None):
+    for vpce_id in vpce_ids or []:
+        endpoint = self.vpc_end_points.get(vpce_id)
+        if endpoint is None or endpoint.state == "deleted":
+            continue
+        if _is_gateway(endpoint):
+            for table in endpoint.route_table_ids:
+                _endpoint_route(self, endpoint, table, present=False)
+        else:
+            for eni_id in endpoint.network_interface_ids:
+                self.enis.pop(eni_id, None)
+        endpoint.state = "deleted"
+
+
+def delete_vpc_endpoints_response(self):
+    ids = self._get_param("VpcEndpointIds", []) or []
+    unsuccessful = [
+        {
+            "Error": {"Code": "InvalidVpcEndpoint.NotFound", "Message": f"The VpcEndpoint Id '{i}' does not exist"},
+            "ResourceId": i,
+        }
+        for i in ids
+        if i not in self.ec2_backend.vpc_end_points
+    ]
+    self.ec2_backend.delete_vpc_endpoints(vpce_ids=[i for i in ids if i in self.ec2_backend.vpc_end_points])
+    return ActionResult({"Unsuccessful": unsuccessful})
 
 
 def install():
@@ -163,4 +393,13 @@ def install():
     EC2Backend.delete_subnet = delete_subnet
     EC2Backend.create_nat_gateway = create_nat_gateway
     EC2Backend.delete_nat_gateway = delete_nat_gateway
+    EC2Backend.release_address = release_address
+    EC2Backend.detach_internet_gateway = detach_internet_gateway
+    EC2Backend.delete_vpc = delete_vpc
+    EC2Backend.associate_route_table = associate_route_table
+    EC2Backend.modify_vpc_endpoint = modify_vpc_endpoint
+    EC2Backend.delete_vpc_endpoints = delete_vpc_endpoints
+    NatGateways.create_nat_gateway = create_nat_gateway_response
+    VPCs.create_vpc_endpoint = create_vpc_endpoint_response
+    VPCs.delete_vpc_endpoints = delete_vpc_endpoints_response
     lifecycle.settle_before(EC2Response)

@@ -159,3 +159,167 @@ def test_nat_gateway_lifecycle_and_subnet(client, delay):
     with pytest.raises(ClientError) as error:
         ec2.delete_nat_gateway(NatGatewayId="nat-0123456789abcdef0")
     assert error.value.response["Error"]["Code"] == "NatGatewayNotFound"
+
+
+# The VPC network (API_CreateNatGateway.html, API_CreateVpcEndpoint.html, Run_Instance_Idempotency.html
+# "Ensuring idempotency in Amazon EC2 API requests", API_ReleaseAddress.html, API_DeleteNatGateway.html,
+# API_DetachInternetGateway.html, API_DeleteVpc.html, API_AssociateRouteTable.html, API_DeleteSubnet.html,
+# API_ModifyVpcEndpoint.html, API_DeleteVpcEndpoints.html with errors.overview.html).
+
+
+def _error(call, **kwargs):
+    with pytest.raises(ClientError) as error:
+        call(**kwargs)
+    return error.value.response["Error"]["Code"], error.value.response["Error"]["Message"]
+
+
+def _network(client):
+    """A VPC with an internet gateway attached, a subnet and an Elastic IP address."""
+    ec2, vpc, subnets = _vpc(client)
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    return ec2, vpc, subnets, igw, allocation
+
+
+def _address(ec2, allocation):
+    return ec2.describe_addresses(AllocationIds=[allocation])["Addresses"][0]
+
+
+def test_nat_gateway_client_token_returns_the_first_gateway(client):
+    ec2, vpc, subnets, _, allocation = _network(client)
+    tags = [{"ResourceType": "natgateway", "Tags": [{"Key": "owner", "Value": "a"}]}]
+    first = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=allocation, ClientToken="t-1",
+                                   TagSpecifications=tags)
+    again = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=allocation, ClientToken="t-1",
+                                   TagSpecifications=tags)
+    nat = first["NatGateway"]["NatGatewayId"]
+    assert (first["ClientToken"], again["ClientToken"]) == ("t-1", "t-1")
+    assert again["NatGateway"]["NatGatewayId"] == nat
+    assert again["NatGateway"]["Tags"] == [{"Key": "owner", "Value": "a"}]
+    listed = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NatGateways"]
+    assert [n["NatGatewayId"] for n in listed] == [nat]
+
+    code, message = _error(ec2.create_nat_gateway, SubnetId=subnets[1], AllocationId=allocation, ClientToken="t-1")
+    assert code == "IdempotentParameterMismatch"
+    assert "same client token" in message
+    # Without a token nothing is idempotent: the address is taken.
+    code, _ = _error(ec2.create_nat_gateway, SubnetId=subnets[0], AllocationId=allocation)
+    assert code == "Resource.AlreadyAssociated"
+
+    # A deleted gateway is still what its token created.
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    replay = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=allocation, ClientToken="t-1")
+    assert (replay["NatGateway"]["NatGatewayId"], replay["NatGateway"]["State"]) == (nat, "deleted")
+
+
+def test_an_address_in_use_is_not_released_and_a_deleted_nat_gateway_lets_it_go(client, delay):
+    ec2, _, subnets, _, allocation = _network(client)
+    nat = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    address = _address(ec2, allocation)
+    assert address["AssociationId"].startswith("eipassoc-")
+    code, message = _error(ec2.release_address, AllocationId=allocation)
+    assert (code, message) == ("InvalidIPAddress.InUse", f"Address {address['PublicIp']} is in use.")
+
+    delay(100)
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    assert "AssociationId" in _address(ec2, allocation)  # deleting still holds it
+    assert _error(ec2.release_address, AllocationId=allocation)[0] == "InvalidIPAddress.InUse"
+    delay(0)
+    assert "AssociationId" not in _address(ec2, allocation)
+    ec2.release_address(AllocationId=allocation)
+    assert _error(ec2.release_address, AllocationId=allocation)[0] == "InvalidAllocationID.NotFound"
+
+
+def test_an_internet_gateway_stays_while_public_addresses_are_mapped(client, delay):
+    ec2, vpc, subnets, igw, allocation = _network(client)
+    nat = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    code, message = _error(ec2.detach_internet_gateway, InternetGatewayId=igw, VpcId=vpc)
+    assert code == "DependencyViolation"
+    assert message == (f"Network {vpc} has some mapped public address(es). "
+                       "Please unmap those public address(es) before detaching the gateway.")
+    delay(100)
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    assert _error(ec2.detach_internet_gateway, InternetGatewayId=igw, VpcId=vpc)[0] == "DependencyViolation"
+    delay(0)
+    ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    # moto's own answers, as AWS gives them: not attached, attached twice.
+    assert _error(ec2.detach_internet_gateway, InternetGatewayId=igw, VpcId=vpc)[0] == "Gateway.NotAttached"
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    assert _error(ec2.attach_internet_gateway, InternetGatewayId=igw, VpcId=vpc)[0] == "Resource.AlreadyAssociated"
+
+
+def test_a_vpc_with_a_gateway_an_endpoint_or_a_security_group_is_not_deleted(client):
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
+    message = f"The vpc '{vpc}' has dependencies and cannot be deleted."
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    assert _error(ec2.delete_vpc, VpcId=vpc) == ("DependencyViolation", message)
+    ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+
+    sg = _sg(ec2, vpc, "app")
+    assert _error(ec2.delete_vpc, VpcId=vpc) == ("DependencyViolation", message)
+    ec2.delete_security_group(GroupId=sg)
+
+    endpoint = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3",
+                                       VpcEndpointType="Gateway")["VpcEndpoint"]["VpcEndpointId"]
+    assert _error(ec2.delete_vpc, VpcId=vpc) == ("DependencyViolation", message)
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])
+
+    ec2.delete_vpc(VpcId=vpc)  # the default security group and main route table go with it
+    assert _error(ec2.delete_vpc, VpcId=vpc)[0] == "InvalidVpcID.NotFound"
+
+
+def test_a_subnet_has_one_explicit_route_table_association(client):
+    ec2, vpc, subnets = _vpc(client)
+    first = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    second = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    association = ec2.associate_route_table(RouteTableId=first, SubnetId=subnets[0])["AssociationId"]
+    for table in (first, second):
+        assert _error(ec2.associate_route_table, RouteTableId=table, SubnetId=subnets[0]) == (
+            "Resource.AlreadyAssociated",
+            f"the specified association for route table {table} conflicts with an existing association",
+        )
+    ec2.disassociate_route_table(AssociationId=association)
+    ec2.associate_route_table(RouteTableId=second, SubnetId=subnets[0])
+
+    # Deleting the subnet ends its association: the route table can go then.
+    assert _error(ec2.delete_route_table, RouteTableId=second)[0] == "DependencyViolation"
+    ec2.delete_subnet(SubnetId=subnets[0])
+    table = ec2.describe_route_tables(RouteTableIds=[second])["RouteTables"][0]
+    assert table["Associations"] == []
+    ec2.delete_route_table(RouteTableId=second)
+
+
+def test_gateway_endpoint_client_token_route_tables_and_deletion(client):
+    ec2, vpc, _ = _vpc(client)
+    tables = [ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"] for _ in range(3)]
+    service = "com.amazonaws.us-east-1.s3"
+    request = dict(VpcId=vpc, ServiceName=service, VpcEndpointType="Gateway", RouteTableIds=tables[:2],
+                   ClientToken="e-1")
+    first = ec2.create_vpc_endpoint(**request)
+    endpoint = first["VpcEndpoint"]["VpcEndpointId"]
+    again = ec2.create_vpc_endpoint(**{**request, "RouteTableIds": list(reversed(tables[:2]))})
+    assert (first["ClientToken"], again["VpcEndpoint"]["VpcEndpointId"]) == ("e-1", endpoint)
+    assert len(ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["VpcEndpoints"]) == 1
+    assert _error(ec2.create_vpc_endpoint, **{**request, "RouteTableIds": tables})[0] == "IdempotentParameterMismatch"
+
+    def endpoint_routes(table):
+        routes = ec2.describe_route_tables(RouteTableIds=[table])["RouteTables"][0]["Routes"]
+        return [r["GatewayId"] for r in routes if "DestinationPrefixListId" in r]
+
+    assert [endpoint_routes(t) for t in tables] == [[endpoint], [endpoint], []]
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, AddRouteTableIds=[tables[2]], RemoveRouteTableIds=[tables[0]])
+    assert sorted(ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint])["VpcEndpoints"][0]["RouteTableIds"]) == sorted(
+        tables[1:])
+    assert [endpoint_routes(t) for t in tables] == [[], [endpoint], [endpoint]]
+
+    assert ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])["Unsuccessful"] == []
+    assert [endpoint_routes(t) for t in tables] == [[], [], []]
+    assert ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])["Unsuccessful"] == []  # already deleted
+    missing = "vpce-0123456789abcdef0"
+    assert ec2.delete_vpc_endpoints(VpcEndpointIds=[missing])["Unsuccessful"] == [
+        {"Error": {"Code": "InvalidVpcEndpoint.NotFound", "Message": f"The VpcEndpoint Id '{missing}' does not exist"},
+         "ResourceId": missing}
+    ]

@@ -1,5 +1,7 @@
-//! EC2: the security groups Stackwright owns (and every ingress rule in them), and the VPCs and
-//! subnets it places resources in.
+//! EC2: the security groups Stackwright owns (and every ingress rule in them), the VPCs and
+//! subnets it places resources in, and (in [`network`]) the VPC network an AppStack creates and
+//! owns: its VPC, subnets, internet and NAT gateways, Elastic IP addresses, route tables and
+//! gateway endpoints.
 
 use std::collections::BTreeMap;
 
@@ -93,6 +95,10 @@ macro_rules! call {
         $fut.await.map_err(|e| CloudError::from_sdk(concat!("ec2:", $op), e))
     };
 }
+
+// After `call!`, so the submodule can use it.
+mod network;
+pub use network::*;
 
 fn filter(name: &str, value: &str) -> t::Filter {
     t::Filter::builder().name(name).values(value).build()
