@@ -56,7 +56,16 @@ The network of a VPC (moto accepts what AWS refuses, or forgets what AWS remembe
   is partially successful or unsuccessful, the response includes a list of the unsuccessful
   items"), and leaves an endpoint already ``deleted`` as it is; moto reported nothing, and failed
   with ``InvalidRoute.NotFound`` deleting a gateway endpoint twice or one whose route tables changed.
+* DescribeNatGateways honours the filters ``tag:<key>`` (the gateway has the tag ``<key>`` with one
+  of the values) and ``tag-key`` (it has a tag with one of the keys), as API_DescribeNatGateways.html
+  lists them. As in every EC2 filter (API_Filter.html), a gateway matches a filter if it matches any
+  of its values and must match every filter; a value may use the wildcards ``*`` (zero or more
+  characters) and ``?`` (exactly one), and ``\\`` escapes them. moto ignored both filters and
+  returned every NAT gateway of the region. (DescribeVpcs, DescribeSubnets, DescribeRouteTables,
+  DescribeInternetGateways, DescribeAddresses and DescribeVpcEndpoints honour them in moto.)
 """
+
+import re
 
 from moto.core.responses import ActionResult
 from moto.ec2.exceptions import DependencyViolationError, EC2ClientError
@@ -78,6 +87,7 @@ _detach_internet_gateway = EC2Backend.detach_internet_gateway
 _delete_vpc = EC2Backend.delete_vpc
 _associate_route_table = EC2Backend.associate_route_table
 _modify_vpc_endpoint = EC2Backend.modify_vpc_endpoint
+_describe_nat_gateways = EC2Backend.describe_nat_gateways
 _create_nat_gateway_response = NatGateways.create_nat_gateway
 _create_vpc_endpoint_response = VPCs.create_vpc_endpoint
 
@@ -387,6 +397,53 @@ def delete_vpc_endpoints_response(self):
     return ActionResult({"Unsuccessful": unsuccessful})
 
 
+def _filter_value_pattern(value):
+    """The regular expression of an EC2 filter value: ``*`` is zero or more characters, ``?`` exactly
+    one, a backslash makes the next character literal (``\\*amazon\\?\\\\`` is ``*amazon?\\``)."""
+    parts, i = [], 0
+    while i < len(value):
+        char = value[i]
+        if char == "\\" and i + 1 < len(value):
+            i += 1
+            parts.append(re.escape(value[i]))
+        elif char == "*":
+            parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+        i += 1
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _is_tag_filter(name):
+    return name.startswith("tag:") or name == "tag-key"
+
+
+def _matches_tag_filters(resource, filters):
+    """Whether resource matches every ``tag:<key>`` / ``tag-key`` filter (any value of each)."""
+    tags = {tag["key"]: tag["value"] for tag in resource.get_tags()}
+    for name, values in filters.items():
+        if name == "tag-key":
+            candidates = list(tags)
+        else:
+            key = name[len("tag:"):]
+            candidates = [tags[key]] if key in tags else []
+        patterns = [_filter_value_pattern(value) for value in values or []]
+        if not any(pattern.fullmatch(candidate) for pattern in patterns for candidate in candidates):
+            return False
+    return True
+
+
+def describe_nat_gateways(self, filters, nat_gateway_ids):
+    tag_filters = {name: values for name, values in (filters or {}).items() if _is_tag_filter(name)}
+    if not tag_filters:
+        return _describe_nat_gateways(self, filters, nat_gateway_ids)
+    others = {name: values for name, values in filters.items() if not _is_tag_filter(name)}
+    nat_gateways = _describe_nat_gateways(self, others, nat_gateway_ids)
+    return [nat for nat in nat_gateways if _matches_tag_filters(nat, tag_filters)]
+
+
 def install():
     NatGateway.state = lifecycle.status_property("_sw_status")
     EC2Backend.delete_security_group = delete_security_group
@@ -399,6 +456,7 @@ def install():
     EC2Backend.associate_route_table = associate_route_table
     EC2Backend.modify_vpc_endpoint = modify_vpc_endpoint
     EC2Backend.delete_vpc_endpoints = delete_vpc_endpoints
+    EC2Backend.describe_nat_gateways = describe_nat_gateways
     NatGateways.create_nat_gateway = create_nat_gateway_response
     VPCs.create_vpc_endpoint = create_vpc_endpoint_response
     VPCs.delete_vpc_endpoints = delete_vpc_endpoints_response

@@ -323,3 +323,99 @@ def test_gateway_endpoint_client_token_route_tables_and_deletion(client):
         {"Error": {"Code": "InvalidVpcEndpoint.NotFound", "Message": f"The VpcEndpoint Id '{missing}' does not exist"},
          "ResourceId": missing}
     ]
+
+
+# Tag filters (API_DescribeNatGateways.html: the filters tag:<key> and tag-key; API_Filter.html: the
+# values of a filter are joined with OR, the filters with AND; filter values take the wildcards *, zero
+# or more characters, and ?, exactly one, and a backslash escapes them).
+
+
+def _tags(resource_type, **tags):
+    return [{"ResourceType": resource_type, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
+
+
+def test_nat_gateways_filtered_by_tag_and_tag_key(client):
+    ec2, vpc, subnets = _vpc(client)
+    nats = {}
+    for name, subnet, tags in (
+        ("web", subnets[0], {"stack": "shop-web", "tier": "public"}),
+        ("api", subnets[1], {"stack": "shop-api"}),
+        ("odd", subnets[0], {"stack": "a*b?c\\", "owner": "x"}),
+        ("bare", subnets[1], {}),
+    ):
+        allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        spec = _tags("natgateway", **tags) if tags else []
+        nats[name] = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation,
+                                            TagSpecifications=spec)["NatGateway"]["NatGatewayId"]
+
+    def described(*filters, **kwargs):
+        found = ec2.describe_nat_gateways(
+            Filters=[{"Name": n, "Values": v} for n, v in filters], **kwargs)["NatGateways"]
+        return sorted(name for name, nat in nats.items() if nat in {n["NatGatewayId"] for n in found})
+
+    assert described() == ["api", "bare", "odd", "web"]
+    assert described(("tag:stack", ["shop-web"])) == ["web"]
+    assert described(("tag:stack", ["shop-web", "shop-api"])) == ["api", "web"]  # any of the values
+    assert described(("tag:stack", ["shop-*"])) == ["api", "web"]
+    assert described(("tag:stack", ["shop-?pi"])) == ["api"]
+    assert described(("tag:stack", ["shop-?"])) == []  # ? is exactly one character
+    assert described(("tag:stack", ["shop"])) == []  # the whole value, not a prefix
+    assert described(("tag:stack", ["SHOP-WEB"])) == []  # case-sensitive
+    assert described(("tag:stack", ["*"])) == ["api", "odd", "web"]
+    assert described(("tag:stack", ["a\\*b\\?c\\\\"])) == ["odd"]  # escaped: the literal a*b?c\
+    assert described(("tag:stack", ["a\\*bxc*"])) == []
+    assert described(("tag:missing", ["*"])) == []
+    assert described(("tag-key", ["tier"])) == ["web"]
+    assert described(("tag-key", ["tier", "owner"])) == ["odd", "web"]
+    assert described(("tag-key", ["t*"])) == ["web"]
+    assert described(("tag-key", ["stack"])) == ["api", "odd", "web"]
+    # Filters are joined with AND, also with moto's own filters and the ids.
+    assert described(("tag:stack", ["shop-*"]), ("tag-key", ["tier"])) == ["web"]
+    assert described(("tag:stack", ["shop-*"]), ("subnet-id", [subnets[1]])) == ["api"]
+    assert described(("tag:stack", ["shop-*"]), ("vpc-id", [vpc]), ("state", ["available"])) == ["api", "web"]
+    assert described(("tag:stack", ["shop-*"]), NatGatewayIds=[nats["web"], nats["bare"]]) == ["web"]
+    # Tags added later count, removed ones no longer do.
+    ec2.create_tags(Resources=[nats["bare"]], Tags=[{"Key": "stack", "Value": "shop-batch"}])
+    ec2.delete_tags(Resources=[nats["web"]], Tags=[{"Key": "stack"}])
+    assert described(("tag:stack", ["shop-*"])) == ["api", "bare"]
+
+
+def test_the_vpc_network_resources_are_filtered_by_tag(client):
+    """moto's own filters on the other describes of a VPC's network, which the emulator leaves as
+    they are: tag:<key> (any value, wildcards) and tag-key."""
+    ec2 = client("ec2")
+    created = {}
+    for stack in ("shop-web", "shop-api"):
+        vpc = ec2.create_vpc(CidrBlock="10.4.0.0/16", TagSpecifications=_tags("vpc", stack=stack))["Vpc"]["VpcId"]
+        created[stack] = {
+            "Vpcs": vpc,
+            "Subnets": ec2.create_subnet(VpcId=vpc, CidrBlock="10.4.1.0/24",
+                                         TagSpecifications=_tags("subnet", stack=stack))["Subnet"]["SubnetId"],
+            "RouteTables": ec2.create_route_table(
+                VpcId=vpc, TagSpecifications=_tags("route-table", stack=stack))["RouteTable"]["RouteTableId"],
+            "InternetGateways": ec2.create_internet_gateway(
+                TagSpecifications=_tags("internet-gateway", stack=stack))["InternetGateway"]["InternetGatewayId"],
+            "Addresses": ec2.allocate_address(Domain="vpc",
+                                              TagSpecifications=_tags("elastic-ip", stack=stack))["AllocationId"],
+            "VpcEndpoints": ec2.create_vpc_endpoint(
+                VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3",
+                TagSpecifications=_tags("vpc-endpoint", stack=stack))["VpcEndpoint"]["VpcEndpointId"],
+        }
+    describes = {
+        "Vpcs": (ec2.describe_vpcs, "VpcId"),
+        "Subnets": (ec2.describe_subnets, "SubnetId"),
+        "RouteTables": (ec2.describe_route_tables, "RouteTableId"),
+        "InternetGateways": (ec2.describe_internet_gateways, "InternetGatewayId"),
+        "Addresses": (ec2.describe_addresses, "AllocationId"),
+        "VpcEndpoints": (ec2.describe_vpc_endpoints, "VpcEndpointId"),
+    }
+    for key, (describe, id_key) in describes.items():
+        def described(name, values):
+            found = {r[id_key] for r in describe(Filters=[{"Name": name, "Values": values}])[key]}
+            return sorted(stack for stack, ids in created.items() if ids[key] in found), len(found)
+
+        assert described("tag:stack", ["shop-web"]) == (["shop-web"], 1), key
+        assert described("tag:stack", ["nope", "shop-a?i"]) == (["shop-api"], 1), key
+        assert described("tag:stack", ["shop-*"]) == (["shop-api", "shop-web"], 2), key
+        assert described("tag-key", ["stack"]) == (["shop-api", "shop-web"], 2), key
+        assert described("tag-key", ["nope"]) == ([], 0), key
