@@ -1,9 +1,9 @@
-//! Tier 4: AccuNode and Paperwurks (dev) of SYSTEMS.md, as written under
-//! `examples/existing-network/` (the systems' manifests on a VPC the user already has; the
-//! placeholder VPC and subnet ids are replaced by a network the test makes in the system's
-//! region), applied all at once in any order, become Ready; every attribute SYSTEMS.md lists
-//! for their services holds in AWS, read with independent SDK clients; deleting them leaves only
-//! what the deletion policies keep.
+//! Tier 4: AccuNode and Paperwurks (dev) of SYSTEMS.md, applied all at once in any order, become
+//! Ready; every attribute SYSTEMS.md lists for them holds in AWS, read with independent SDK
+//! clients; deleting them leaves only what the deletion policies keep. AccuNode runs as written
+//! under `examples/existing-network/` (on a VPC the user already has: the placeholder VPC and
+//! subnet ids are replaced by a network the test makes), Paperwurks dev as written under
+//! `examples/paperwurks/dev/`, in the three-tier network the stack owns.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -49,9 +49,10 @@ fn all_ready(list: &serde_json::Value) -> bool {
     })
 }
 
-/// Applies the example (every kind in one apply, the stack first) on a fresh network of `region`
-/// and waits until every object is Ready.
-async fn run(example: &str, region: &str, stack: &str, octet: u8) -> Running {
+/// Applies the example under `examples/` (every kind in one apply, the stack first) and waits
+/// until every object is Ready. With `octet`, the example is one of `existing-network/`: its
+/// placeholder VPC and subnets are replaced by a fresh network of `region`.
+async fn run(example: &str, region: &str, stack: &str, octet: Option<u8>) -> Running {
     let env = env();
     let ns = env.namespace("system").await;
     let controller = env.controller_with_resync(&ns, "systems", "10m");
@@ -65,19 +66,21 @@ async fn run(example: &str, region: &str, stack: &str, octet: u8) -> Running {
         rds: aws_sdk_rds::Client::new(&config),
         s3: aws_sdk_s3::Client::new(&config),
     };
-    let (vpc, public, private) = support::stack_network_in(&aws.ec2, octet, region).await;
-    let dir = repo_root().join("examples/existing-network").join(example);
+    let dir = repo_root().join("examples").join(example);
     let mut docs = Vec::new();
     for kind in ["AppStack", "Database", "Cache", "Bucket"] {
         docs.extend(env.kustomize(&dir, kind));
     }
-    let manifests = docs
-        .join("\n---\n")
-        .replace("vpc-0123456789abcdef0", &vpc)
-        .replace("subnet-0000000000000000a", &public[0])
-        .replace("subnet-0000000000000000b", &public[1])
-        .replace("subnet-0000000000000000c", &private[0])
-        .replace("subnet-0000000000000000d", &private[1]);
+    let mut manifests = docs.join("\n---\n");
+    if let Some(octet) = octet {
+        let (vpc, public, private) = support::stack_network_in(&aws.ec2, octet, region).await;
+        manifests = manifests
+            .replace("vpc-0123456789abcdef0", &vpc)
+            .replace("subnet-0000000000000000a", &public[0])
+            .replace("subnet-0000000000000000b", &public[1])
+            .replace("subnet-0000000000000000c", &private[0])
+            .replace("subnet-0000000000000000d", &private[1]);
+    }
     env.apply(&ns, &manifests);
     eventually(&format!("{example}: every object is Ready"), CONVERGE, || async {
         let out = env.kubectl(&["get", "stackwright", "-n", &ns, "-o", "json"], None);
@@ -218,7 +221,7 @@ fn secrets_of(c: &aws_sdk_ecs::types::ContainerDefinition) -> Vec<String> {
 
 #[tokio::test]
 async fn accunode_runs_as_described_and_its_deletion_keeps_only_the_final_snapshot() {
-    let r = run("accunode", "us-east-1", "accunode", 80).await;
+    let r = run("existing-network/accunode", "us-east-1", "accunode", Some(80)).await;
     let services = services(&r).await;
 
     // Two Fargate services, api (FastAPI on :8000) and worker, each 0.25 vCPU / 512 MB.
@@ -274,9 +277,70 @@ async fn accunode_runs_as_described_and_its_deletion_keeps_only_the_final_snapsh
     assert!(instances.is_err() || instances.unwrap().db_instances().is_empty(), "the instance is gone");
 }
 
+/// The network of `vpc` as SYSTEMS.md describes Paperwurks': 10.0.0.0/16, three tiers of /24
+/// subnets (public, private, database) in two zones, one NAT gateway (dev), an S3 gateway
+/// endpoint on the private route tables, the tasks in the private tier, the database in the
+/// database tier.
+async fn paperwurks_network(r: &Running, vpc: &str) {
+    let in_vpc = || aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(vpc).build();
+    let found = r.aws.ec2.describe_vpcs().vpc_ids(vpc).send().await.unwrap();
+    assert_eq!(found.vpcs()[0].cidr_block(), Some("10.0.0.0/16"));
+    let subnets = r.aws.ec2.describe_subnets().filters(in_vpc()).send().await.unwrap();
+    let mut cidrs: Vec<&str> = subnets.subnets().iter().filter_map(|s| s.cidr_block()).collect();
+    cidrs.sort_unstable();
+    assert_eq!(cidrs, ["10.0.0.0/24", "10.0.1.0/24", "10.0.4.0/24", "10.0.5.0/24", "10.0.8.0/24", "10.0.9.0/24"]);
+    let zones: std::collections::BTreeSet<&str> =
+        subnets.subnets().iter().filter_map(|s| s.availability_zone()).collect();
+    assert_eq!(zones.len(), 2, "two availability zones");
+    let id_of = |cidr: &str| {
+        subnets.subnets().iter().find(|s| s.cidr_block() == Some(cidr)).unwrap().subnet_id().unwrap().to_string()
+    };
+    let nats = r.aws.ec2.describe_nat_gateways().filter(in_vpc()).send().await.unwrap();
+    let live: Vec<_> =
+        nats.nat_gateways().iter().filter(|n| n.state().map(|s| s.as_str()) == Some("available")).collect();
+    assert_eq!(live.len(), 1, "one NAT gateway in dev");
+    assert_eq!(live[0].subnet_id(), Some(id_of("10.0.0.0/24").as_str()), "in a public subnet");
+    let endpoints = r.aws.ec2.describe_vpc_endpoints().filters(in_vpc()).send().await.unwrap();
+    let s3 = &endpoints.vpc_endpoints()[0];
+    assert_eq!(s3.service_name(), Some("com.amazonaws.eu-west-2.s3"));
+    let tables = r.aws.ec2.describe_route_tables().filters(in_vpc()).send().await.unwrap();
+    let table_of = |subnet: &str| {
+        tables
+            .route_tables()
+            .iter()
+            .find(|t| t.associations().iter().any(|a| a.subnet_id() == Some(subnet)))
+            .unwrap()
+            .route_table_id()
+            .unwrap()
+            .to_string()
+    };
+    let private_tables: std::collections::BTreeSet<String> =
+        ["10.0.4.0/24", "10.0.5.0/24"].iter().map(|c| table_of(&id_of(c))).collect();
+    assert_eq!(s3.route_table_ids().iter().cloned().collect::<std::collections::BTreeSet<_>>(), private_tables);
+    let (_, _, _, backend) = &services(r).await["backend"];
+    let net = backend.network_configuration().unwrap().awsvpc_configuration().unwrap();
+    let private: std::collections::BTreeSet<String> = [id_of("10.0.4.0/24"), id_of("10.0.5.0/24")].into();
+    assert_eq!(net.subnets().iter().cloned().collect::<std::collections::BTreeSet<_>>(), private);
+    let dbs = r.aws.rds.describe_db_instances().send().await.unwrap();
+    let db = dbs.db_instances().iter().find(|d| d.db_subnet_group().and_then(|g| g.vpc_id()) == Some(vpc)).unwrap();
+    let mut db_subnets: Vec<String> = db
+        .db_subnet_group()
+        .unwrap()
+        .subnets()
+        .iter()
+        .filter_map(|s| s.subnet_identifier().map(str::to_string))
+        .collect();
+    db_subnets.sort();
+    let mut database = vec![id_of("10.0.8.0/24"), id_of("10.0.9.0/24")];
+    database.sort();
+    assert_eq!(db_subnets, database, "PostgreSQL in the database tier");
+}
+
 #[tokio::test]
-async fn paperwurks_dev_runs_as_described_and_its_deletion_keeps_only_the_final_snapshot() {
-    let r = run("paperwurks-dev", "eu-west-2", "paperwurks", 81).await;
+async fn paperwurks_dev_runs_in_its_own_network_as_described_and_its_deletion_keeps_only_the_final_snapshot() {
+    let r = run("paperwurks/dev", "eu-west-2", "paperwurks", None).await;
+    let vpc = r.stack.status.as_ref().unwrap().network.as_ref().unwrap().vpc_id.clone().unwrap();
+    paperwurks_network(&r, &vpc).await;
     let services = services(&r).await;
 
     // backend 0.5 vCPU / 1 GB on :8000, 1–2 tasks; worker 0.25 vCPU / 512 MB, 1 task.
@@ -358,6 +422,11 @@ async fn paperwurks_dev_runs_as_described_and_its_deletion_keeps_only_the_final_
         snapshots.db_snapshots().iter().any(|s| s.db_instance_identifier() == Some(db_id.as_str())),
         "the final snapshot is kept"
     );
+    // The network the stack owned goes with it.
+    eventually("the VPC is deleted", CONVERGE, || async {
+        r.aws.ec2.describe_vpcs().vpc_ids(&vpc).send().await.is_err().then_some(())
+    })
+    .await;
 }
 
 #[test]

@@ -151,6 +151,23 @@ async fn invalid_manifests_are_refused_with_the_crds_messages() {
             "minReplicas must not exceed maxReplicas",
         ),
         (
+            "managed network with host bits",
+            variant(ACCUNODE, "n1", |v| v["spec"]["network"] = json!({"managed": {"cidr": "10.0.0.5/16"}})),
+            "managed.cidr must be a network address with no host bits set",
+        ),
+        (
+            "managed network beyond a /20",
+            variant(ACCUNODE, "n2", |v| v["spec"]["network"] = json!({"managed": {"cidr": "10.0.0.0/22"}})),
+            "spec.network.managed.cidr",
+        ),
+        (
+            "more NAT gateways than zones",
+            variant(ACCUNODE, "n3", |v| {
+                v["spec"]["network"] = json!({"managed": {"availabilityZones": 2, "natGateways": 3}})
+            }),
+            "managed.natGateways cannot exceed availabilityZones",
+        ),
+        (
             "binding with two targets",
             variant(ACCUNODE, "s6", |v| v["spec"]["bindings"][0]["cache"] = json!("accunode-redis")),
             "a binding names exactly one of database, cache or bucket",
@@ -243,4 +260,20 @@ async fn immutable_fields_cannot_change_after_creation() {
     refused(&ns, "transit encryption change", &plain, "transitEncryption is immutable");
     let valkey = variant(CACHE, "accunode-redis", |v| v["spec"]["engine"] = json!("valkey"));
     refused(&ns, "engine change", &valkey, "engine is immutable");
+
+    let owned = variant(ACCUNODE, "owned-network", |v| v["spec"]["network"] = json!({"managed": {}}));
+    env.apply(&ns, &owned);
+    let moved = variant(&owned, "owned-network", |v| v["spec"]["network"]["managed"]["cidr"] = json!("10.1.0.0/16"));
+    refused(&ns, "managed cidr change", &moved, "managed.cidr and managed.availabilityZones are immutable");
+    let shrunk = variant(&owned, "owned-network", |v| {
+        v["spec"]["network"]["managed"]["availabilityZones"] = json!(3);
+    });
+    refused(&ns, "managed zones change", &shrunk, "managed.cidr and managed.availabilityZones are immutable");
+    let existing = variant(&owned, "owned-network", |v| {
+        v["spec"]["network"] =
+            json!({"vpcId": "vpc-0cd7231cf6acb1d4f", "privateSubnetIds": ["subnet-0c1d2e3f4a5b60718"]});
+    });
+    refused(&ns, "managed to existing", &existing, "the stack's VPC cannot change");
+    let more_nat = variant(&owned, "owned-network", |v| v["spec"]["network"]["managed"]["natGateways"] = json!(2));
+    env.apply(&ns, &more_nat);
 }

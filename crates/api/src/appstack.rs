@@ -149,6 +149,8 @@ pub struct AppStackNetwork {
 #[x_kube(
     validation = Rule::new("self.natGateways <= self.availabilityZones")
         .message("managed.natGateways cannot exceed availabilityZones (at most one NAT gateway per zone)"),
+    validation = Rule::new("!isCIDR(self.cidr) || cidr(self.cidr).masked() == cidr(self.cidr)")
+        .message("managed.cidr must be a network address with no host bits set, e.g. 10.0.0.0/16"),
     validation = Rule::new("self.cidr == oldSelf.cidr && self.availabilityZones == oldSelf.availabilityZones")
         .message("managed.cidr and managed.availabilityZones are immutable: the subnets are laid out from them"),
 )]
@@ -864,9 +866,33 @@ pub struct StackNetworkStatus {
     /// The VPC id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
-    /// Subnets for Databases and Caches placed with `network.appStack`.
+    /// Subnets for Databases and Caches placed with `network.appStack` (for a managed network,
+    /// its database tier once every subnet of it exists).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data_subnet_ids: Vec<String>,
+    /// The VPC's IPv4 range (a managed network).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<String>,
+    /// The subnets of a managed network: its layout, with each subnet's id once it exists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subnets: Vec<SubnetStatus>,
+}
+
+/// One subnet of a managed network.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubnetStatus {
+    /// `public` (load balancer, NAT gateways), `private` (tasks) or `database` (Databases and
+    /// Caches placed with `network.appStack`; no route out of the VPC).
+    pub tier: String,
+    /// The subnet's /24, carved from the VPC's range: the /24 with index `4 × tier + zone`.
+    pub cidr: String,
+    /// Availability zone, once the subnet exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    /// Subnet id, once it exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 /// The load balancer as AWS reports it.
@@ -1129,6 +1155,7 @@ spec:
             network: Some(StackNetworkStatus {
                 vpc_id: Some("vpc-0123".into()),
                 data_subnet_ids: vec!["subnet-0a".into(), "subnet-0b".into()],
+                ..Default::default()
             }),
             common: CommonStatus::default(),
         };

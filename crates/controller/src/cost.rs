@@ -298,12 +298,18 @@ struct StackPrices {
     alb_hour: i64,
     /// CloudWatch Logs storage, per GB-month.
     log_gb_month: i64,
+    /// NAT gateway hour (data processed is not counted), of a network the stack owns.
+    nat_hour: i64,
 }
+
+/// A public IPv4 address (each NAT gateway's elastic IP), per hour, in every region.
+const PUBLIC_IPV4_HOUR: i64 = 500_000;
 
 /// us-east-1: the Fargate rates every 2026 source quotes from the AWS pricing page ($0.04048 per
 /// vCPU-hour and $0.004445 per GB-hour on x86, $0.03238 and $0.00356 on ARM), ALB $0.0225 per
-/// hour, logs $0.03 per GB-month. eu-west-2: `[third-party]` Fargate $0.04656 / $0.00511 (x86),
-/// $0.03725 / $0.00409 (ARM), ALB $0.02646 per hour, logs $0.0315 per GB-month.
+/// hour, logs $0.03 per GB-month, NAT gateway $0.045 per hour. eu-west-2: `[third-party]` Fargate
+/// $0.04656 / $0.00511 (x86), $0.03725 / $0.00409 (ARM), ALB $0.02646 per hour, logs $0.0315 per
+/// GB-month, NAT gateway $0.05 per hour. A public IPv4 address is $0.005 per hour everywhere.
 const STACK_PRICES: &[StackPrices] = &[
     StackPrices {
         region: "us-east-1",
@@ -311,6 +317,7 @@ const STACK_PRICES: &[StackPrices] = &[
         arm: (3_238_000, 356_000),
         alb_hour: 2_250_000,
         log_gb_month: 3_000_000,
+        nat_hour: 4_500_000,
     },
     StackPrices {
         region: "eu-west-2",
@@ -318,6 +325,7 @@ const STACK_PRICES: &[StackPrices] = &[
         arm: (3_725_000, 409_000),
         alb_hour: 2_646_000,
         log_gb_month: 3_150_000,
+        nat_hour: 5_000_000,
     },
 ];
 
@@ -330,7 +338,8 @@ const LOG_GB_PER_SERVICE: i64 = 1;
 
 /// Monthly cost of an AppStack: Fargate vCPU and GB hours of each service's tasks (its replicas,
 /// or its autoscaling minimum) by architecture and capacity, the load balancer's hours when it
-/// has one, and the log storage of each service. `None` for a region not in the table.
+/// has one, the log storage of each service, and the NAT gateways of a network it owns with
+/// their public addresses. `None` for a region not in the table.
 pub fn stack(want: &crate::appstack::desired::DesiredStack) -> Option<String> {
     let p = STACK_PRICES.iter().find(|p| p.region == want.region)?;
     let mut total: i64 = 0;
@@ -348,6 +357,10 @@ pub fn stack(want: &crate::appstack::desired::DesiredStack) -> Option<String> {
     }
     if want.load_balancer.is_some() {
         total += p.alb_hour * HOURS_PER_MONTH;
+    }
+    if let Some(network) = &want.network {
+        let nats = i64::try_from(network.nat_gateways).unwrap_or_default();
+        total += (p.nat_hour + PUBLIC_IPV4_HOUR) * HOURS_PER_MONTH * nats;
     }
     // Hundred-millionths to ten-thousandths, rounded half up.
     Some(dollars((total + 5_000) / 10_000))
@@ -371,9 +384,9 @@ mod tests {
             uid: "u".into(),
         };
         let want = crate::appstack::desired::desired(&spec, &id, "us-east-1");
-        let (x86, arm, alb, logs) = match want.region.as_str() {
-            "us-east-1" => ((0.04048, 0.004445), (0.03238, 0.00356), 0.0225, 0.03),
-            _ => ((0.04656, 0.00511), (0.03725, 0.00409), 0.02646, 0.0315),
+        let (x86, arm, alb, logs, nat) = match want.region.as_str() {
+            "us-east-1" => ((0.04048, 0.004445), (0.03238, 0.00356), 0.0225, 0.03, 0.045),
+            _ => ((0.04656, 0.00511), (0.03725, 0.00409), 0.02646, 0.0315, 0.05),
         };
         let mut total = 0.0;
         for s in &want.services {
@@ -386,13 +399,16 @@ mod tests {
         if want.load_balancer.is_some() {
             total += alb * 730.0;
         }
+        if let Some(n) = &want.network {
+            total += (nat + 0.005) * 730.0 * f64::from(u32::try_from(n.nat_gateways).unwrap_or(0));
+        }
         (stack(&want), format!("{total:.2}"))
     }
 
     #[test]
-    fn every_system_stack_is_priced_from_fargate_hours_the_load_balancer_and_logs() {
+    fn every_system_stack_is_priced_from_fargate_hours_the_load_balancer_logs_and_nat_gateways() {
         let systems = [
-            ("accunode", include_str!("../../../examples/accunode/appstack.yaml"), "34.51"),
+            ("accunode", include_str!("../../../examples/accunode/appstack.yaml"), "71.01"),
             ("paperwurks dev", include_str!("../../../examples/paperwurks/dev/appstack.yaml"), ""),
             ("paperwurks staging", include_str!("../../../examples/paperwurks/staging/appstack.yaml"), ""),
             ("paperwurks prod", include_str!("../../../examples/paperwurks/prod/appstack.yaml"), ""),
@@ -405,7 +421,8 @@ mod tests {
             let estimate = estimate.unwrap_or_else(|| panic!("{name}: a region in the table"));
             assert_eq!(estimate, expected, "{name}");
             if !exact.is_empty() {
-                // By hand: 2 × (0.25 × 0.04048 + 0.5 × 0.004445) × 730 + 0.0225 × 730 + 2 × 0.03.
+                // By hand: 2 × (0.25 × 0.04048 + 0.5 × 0.004445) × 730 + 0.0225 × 730 + 2 × 0.03
+                // + (0.045 + 0.005) × 730 for its one NAT gateway and address.
                 assert_eq!(estimate, exact, "{name}");
             }
         }

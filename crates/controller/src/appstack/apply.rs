@@ -242,6 +242,9 @@ async fn apply_step(aws: &Clients, wave: &Wave<'_>, step: &Step) -> Result<(), C
             Ok(())
         }
         Step::DeleteCluster => aws.ecs.delete_cluster(&want.cluster).await,
+        Step::Network(step) => {
+            super::network::apply::apply(&aws.ec2, want.network.as_ref(), std::slice::from_ref(step)).await
+        }
     }
 }
 
@@ -327,6 +330,16 @@ async fn tag(aws: &Clients, wave: &Wave<'_>, kind: Owned, handle: &str) -> Resul
             Some(s) => aws.ecs.tag_resource(&s.arn, &with_rolled_out(tags, wave, handle)).await,
             None => Ok(()),
         },
-        Owned::TaskDefinition | Owned::ScalableTarget | Owned::ScalingPolicy => Ok(()),
+        // The network is found by its tags: what is not tagged is not the stack's.
+        Owned::TaskDefinition
+        | Owned::ScalableTarget
+        | Owned::ScalingPolicy
+        | Owned::Vpc
+        | Owned::Subnet
+        | Owned::InternetGateway
+        | Owned::NatGateway
+        | Owned::ElasticIp
+        | Owned::RouteTable
+        | Owned::VpcEndpoint => Ok(()),
     }
 }

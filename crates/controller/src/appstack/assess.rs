@@ -1,12 +1,16 @@
 //! Where a stack stands (pure): the outcome its conditions report, and the status fields AWS
 //! decides — URL, load balancer, task security group, each service's rollout, the inventory.
 
-use stackwright_api::appstack::{LoadBalancerStatus, ServiceStatus, StackNetworkStatus};
+use stackwright_api::appstack::{LoadBalancerStatus, ServiceStatus, StackNetworkStatus, SubnetStatus};
 use stackwright_api::common::OwnedResource;
 use stackwright_api::conditions::{Outcome, reason};
 use stackwright_cloud::ecs::Service;
 
+use stackwright_api::naming::ObjectIdentity;
+
 use super::desired::DesiredStack;
+use super::network::desired::DesiredNetwork;
+use super::network::plan::ObservedNetwork;
 use super::plan::{Observed, Owned, Planned, Step};
 use super::resolve::Bindings;
 
@@ -89,6 +93,9 @@ pub fn outcome(
     {
         return Outcome::progressing(reason::CREATING, format!("load balancer {} is provisioning", lb.name));
     }
+    if let Some(waiting) = &planned.network_waiting {
+        return Outcome::progressing(reason::CREATING, format!("the network waits: {waiting}"));
+    }
     if !planned.waiting.is_empty() {
         return Outcome::progressing(
             reason::CREATING,
@@ -128,6 +135,7 @@ pub fn describe(steps: &[Step]) -> String {
             Step::RegisterScalableTarget(s) => format!("registering the scalable target of {s}"),
             Step::PutScalingPolicy(s, m) => format!("setting the {m:?} scaling policy of {s}").to_lowercase(),
             Step::DeleteService(s) => format!("deleting service {s} (no longer in the spec)"),
+            Step::Network(n) => format!("network: {}", split_camel(n.operation())),
             other => {
                 let debug = format!("{other:?}");
                 let word = debug.split(['(', ' ', '{']).next().unwrap_or_default().to_string();
@@ -197,11 +205,75 @@ pub fn load_balancer(want: &DesiredStack, observed: &Observed) -> (Option<LoadBa
     )
 }
 
-/// What Databases and Caches placed in this stack see of its network: known from the spec
-/// alone, so they can start before the stack has written anything.
-pub fn network(want: &DesiredStack) -> Option<StackNetworkStatus> {
-    (!want.managed_network)
-        .then(|| StackNetworkStatus { vpc_id: Some(want.vpc_id.clone()), data_subnet_ids: want.task_subnets.clone() })
+/// What Databases and Caches placed in this stack see of its network: for an existing network,
+/// known from the spec alone, so they can start before the stack has written anything; for one
+/// the stack owns, its VPC and database tier once they exist, with every subnet of the layout.
+pub fn network(want: &DesiredStack, owned: Option<(&DesiredNetwork, &ObservedNetwork)>) -> Option<StackNetworkStatus> {
+    let Some((net, have)) = owned else {
+        return want.network.is_none().then(|| StackNetworkStatus {
+            vpc_id: Some(want.vpc_id.clone()),
+            data_subnet_ids: want.task_subnets.clone(),
+            ..Default::default()
+        });
+    };
+    let vpc = have.vpc.as_ref()?;
+    let subnets: Vec<SubnetStatus> = net
+        .subnets
+        .iter()
+        .map(|s| {
+            let found = have.subnet(&s.cidr);
+            SubnetStatus {
+                tier: s.tier.as_str().into(),
+                cidr: s.cidr.clone(),
+                availability_zone: found.map(|f| f.availability_zone.clone()),
+                id: found.map(|f| f.id.clone()),
+            }
+        })
+        .collect();
+    let database: Vec<String> = subnets.iter().filter(|s| s.tier == "database").filter_map(|s| s.id.clone()).collect();
+    let whole = database.len() == net.zones;
+    Some(StackNetworkStatus {
+        vpc_id: Some(vpc.id.clone()),
+        cidr: Some(vpc.cidr.clone()),
+        data_subnet_ids: if whole { database } else { Vec::new() },
+        subnets,
+    })
+}
+
+/// The network's part of the inventory.
+pub fn network_inventory(have: &ObservedNetwork, id: &ObjectIdentity) -> Vec<OwnedResource> {
+    let entry = |kind: Owned, id: &str, state: &str| OwnedResource {
+        kind: kind.kind().into(),
+        id: id.into(),
+        state: state.into(),
+    };
+    let mut out = Vec::new();
+    if let Some(v) = &have.vpc {
+        out.push(entry(Owned::Vpc, &v.id, &v.state));
+    }
+    let subnets = have.subnets.iter().filter(|s| id.owns(&s.tags));
+    out.extend(subnets.map(|s| entry(Owned::Subnet, &s.id, "Available")));
+    if let Some(g) = &have.internet_gateway {
+        out.push(entry(
+            Owned::InternetGateway,
+            &g.id,
+            if g.attached_vpcs.is_empty() { "Detached" } else { "Attached" },
+        ));
+    }
+    let nats = have.nat_gateways.iter().filter(|n| id.owns(&n.tags));
+    out.extend(nats.map(|n| entry(Owned::NatGateway, &n.id, &n.state)));
+    for a in have.addresses.iter().flatten() {
+        out.push(entry(
+            Owned::ElasticIp,
+            &a.allocation_id,
+            if a.association_id.is_some() { "Associated" } else { "Free" },
+        ));
+    }
+    let tables = have.route_tables.iter().filter(|t| id.owns(&t.tags));
+    out.extend(tables.map(|t| entry(Owned::RouteTable, &t.id, "Available")));
+    let endpoints = have.endpoints.iter().filter(|e| id.owns(&e.tags));
+    out.extend(endpoints.map(|e| entry(Owned::VpcEndpoint, &e.id, &e.state)));
+    out
 }
 
 /// The inventory of what the stack owns, as observed.

@@ -11,6 +11,8 @@ use stackwright_cloud::autoscaling::{Metric, ScalingPolicy};
 use stackwright_cloud::ecs::DeploymentConfiguration;
 use stackwright_cloud::elbv2::{HealthCheck, RuleConditions};
 
+use super::network::desired::DesiredNetwork;
+use super::network::plan::Placement;
 use super::rules::{RuleShape, priorities};
 
 /// IAM role names: at most 64 characters.
@@ -35,8 +37,11 @@ pub struct DesiredStack {
     pub vpc_id: String,
     pub task_subnets: Vec<String>,
     pub assign_public_ip: bool,
-    /// Whether the stack uses a network it owns (not implemented in this version).
-    pub managed_network: bool,
+    /// The network the stack owns (`network.managed`); None for an existing one. Until its VPC
+    /// and subnets exist, `vpc_id` and the subnets are empty (see [`DesiredStack::place`]).
+    pub network: Option<DesiredNetwork>,
+    /// Whether the network is whole, so services can start (always, for an existing one).
+    pub network_whole: bool,
     pub load_balancer: Option<DesiredLoadBalancer>,
     /// The load balancer's name and its security group's, also when no service is exposed (what
     /// an earlier spec created is found and removed).
@@ -221,13 +226,15 @@ pub fn desired(spec: &AppStackSpec, id: &ObjectIdentity, default_region: &str) -
             }
         })
         .collect();
+    let tags = id.tags(&spec.tags);
     DesiredStack {
+        network: super::network::desired::network(spec.network.managed.as_ref(), &region, id, &tags),
+        network_whole: spec.network.managed.is_none(),
         region,
-        tags: id.tags(&spec.tags),
+        tags,
         vpc_id: spec.network.vpc_id.clone().unwrap_or_default(),
         task_subnets: spec.network.private_subnet_ids.clone(),
         assign_public_ip: spec.network.assign_public_ip,
-        managed_network: spec.network.managed.is_some(),
         load_balancer,
         lb_name: id.physical_name("", ELB_NAME_MAX),
         lb_security_group: id.physical_name("lb", ECS_NAME_MAX),
@@ -270,6 +277,18 @@ fn client_token(uid: &str, service: &str) -> String {
 }
 
 impl DesiredStack {
+    /// Places the stack in the network it owns, once its VPC and subnets exist: tasks in the
+    /// private tier, the load balancer in the public one (or the private one when internal).
+    pub fn place(&mut self, placement: &Placement, whole: bool) {
+        self.vpc_id.clone_from(&placement.vpc_id);
+        self.task_subnets.clone_from(&placement.private);
+        self.assign_public_ip = false;
+        self.network_whole = whole;
+        if let Some(lb) = &mut self.load_balancer {
+            lb.subnets = if lb.scheme == "internal" { placement.private.clone() } else { placement.public.clone() };
+        }
+    }
+
     pub fn service(&self, name: &str) -> Option<&DesiredService> {
         self.services.iter().find(|s| s.name == name)
     }

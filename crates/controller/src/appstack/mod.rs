@@ -4,11 +4,12 @@
 //! content hash and the decision to register a revision), `rules` (listener rule priorities) and
 //! `policies` (the roles' IAM documents) → `observe` (batched describes) → `plan` (one dependency
 //! wave of writes; `teardown` for deletion) → `apply` → `assess` (status and outcome), driven by
-//! `reconcile`.
+//! `reconcile`. A network the stack owns has its own pipeline under `network`.
 
 pub mod apply;
 pub mod assess;
 pub mod desired;
+pub mod network;
 pub mod observe;
 pub mod plan;
 pub mod policies;

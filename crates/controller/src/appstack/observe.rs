@@ -92,7 +92,7 @@ impl ReadOnce {
     }
 
     /// `read` unless it has been read for this generation already.
-    async fn once(
+    pub(crate) async fn once(
         &self,
         key: String,
         read: impl Future<Output = Result<BTreeMap<String, String>, CloudError>>,

@@ -22,6 +22,7 @@ use stackwright_cloud::iam::Role;
 use stackwright_cloud::logs::LogGroup;
 
 use super::desired::{DesiredService, DesiredStack, ROLLED_OUT_TAG, TLS_POLICY};
+use super::network::plan::{NetStep, NetworkPlan};
 use super::policies::same_document;
 use super::taskdef::{Revision, revision};
 use crate::supporting::{name_conflict_message, rule_changes};
@@ -155,13 +156,21 @@ pub enum Step {
     DeleteCluster,
     /// Put the ownership tags (and spec.tags) on an adopted resource.
     Tag(Owned, String),
+    /// A write to the network the stack owns.
+    Network(NetStep),
 }
 
 impl Step {
     /// Whether the step writes a setting a resync does not read (attributes, tags): what the
     /// stack's waves read of those settings is read again after it.
     pub fn writes_settings(&self) -> bool {
-        matches!(self, Step::SetTargetGroupAttributes(_) | Step::SetLoadBalancerAttributes | Step::Tag(..))
+        matches!(
+            self,
+            Step::SetTargetGroupAttributes(_)
+                | Step::SetLoadBalancerAttributes
+                | Step::Tag(..)
+                | Step::Network(NetStep::EnableDnsHostnames(_))
+        )
     }
 }
 
@@ -180,6 +189,13 @@ pub enum Owned {
     Service,
     ScalableTarget,
     ScalingPolicy,
+    Vpc,
+    Subnet,
+    InternetGateway,
+    NatGateway,
+    ElasticIp,
+    RouteTable,
+    VpcEndpoint,
 }
 
 impl Owned {
@@ -197,6 +213,13 @@ impl Owned {
             Owned::Service => "ecs:Service",
             Owned::ScalableTarget => "application-autoscaling:ScalableTarget",
             Owned::ScalingPolicy => "application-autoscaling:ScalingPolicy",
+            Owned::Vpc => "ec2:Vpc",
+            Owned::Subnet => "ec2:Subnet",
+            Owned::InternetGateway => "ec2:InternetGateway",
+            Owned::NatGateway => "ec2:NatGateway",
+            Owned::ElasticIp => "ec2:ElasticIp",
+            Owned::RouteTable => "ec2:RouteTable",
+            Owned::VpcEndpoint => "ec2:VpcEndpoint",
         }
     }
 }
@@ -213,7 +236,7 @@ pub struct Rendered {
 }
 
 /// The verdict on one stack.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Planned {
     /// Progress needs a person (nothing is written).
     pub blocked: Option<(&'static str, String)>,
@@ -223,11 +246,25 @@ pub struct Planned {
     pub rolled_back: Vec<(String, String)>,
     /// Services not written because something they need is not there yet.
     pub waiting: Vec<String>,
+    /// What the network the stack owns waits for (a NAT gateway still pending).
+    pub network_waiting: Option<String>,
 }
 
 impl Planned {
     fn blocked(reason: &'static str, message: String) -> Self {
-        Planned { blocked: Some((reason, message)), steps: vec![], rolled_back: vec![], waiting: vec![] }
+        Planned { blocked: Some((reason, message)), ..Default::default() }
+    }
+
+    /// Puts the network's wave first (its verdict wins when it needs a person).
+    pub fn with_network(mut self, network: NetworkPlan) -> Self {
+        if let Some(message) = network.blocked {
+            return Planned::blocked(reason::INVALID_SPEC, message);
+        }
+        let mut steps: Vec<Step> = network.steps.into_iter().map(Step::Network).collect();
+        steps.append(&mut self.steps);
+        self.steps = steps;
+        self.network_waiting = network.waiting;
+        self
     }
 }
 
@@ -241,12 +278,6 @@ pub fn plan(
     id: &ObjectIdentity,
     adopt: bool,
 ) -> Planned {
-    if want.managed_network {
-        return Planned::blocked(
-            reason::INVALID_SPEC,
-            "network.managed is not implemented in this version of Stackwright: give an existing network (network.vpcId, publicSubnetIds, privateSubnetIds)".into(),
-        );
-    }
     let mut tags = Vec::new();
     if let Some(blocked) = conflicts(want, observed, id, adopt, &mut tags) {
         return blocked;
@@ -453,7 +484,8 @@ pub fn plan(
         };
         match have {
             None => {
-                let ready = observed.cluster.is_some()
+                let ready = want.network_whole
+                    && observed.cluster.is_some()
                     && observed.log_groups.contains_key(&s.log_group)
                     && observed.task_group.is_some()
                     && roles_ready
@@ -529,7 +561,7 @@ pub fn plan(
             }
         }
     }
-    Planned { blocked: None, steps, rolled_back, waiting }
+    Planned { blocked: None, steps, rolled_back, waiting, network_waiting: None }
 }
 
 /// Whether a listener rule forwards to the target group `arn`.
@@ -979,11 +1011,34 @@ mod tests {
     }
 
     #[test]
-    fn a_managed_network_is_refused_as_not_implemented() {
+    fn a_stack_in_its_own_network_is_placed_in_its_tiers_and_starts_services_once_it_is_whole() {
         let mut spec = accunode();
         spec.network = serde_yaml::from_str("{managed: {}}").expect("network");
-        let want = desired(&spec, &id(), "us-east-1");
-        let p = plan(&want, &rendered(&want), &Observed::default(), &[], &id(), false);
-        assert!(p.blocked.is_some_and(|(r, m)| r == "InvalidSpec" && m.contains("not implemented")));
+        let mut want = desired(&spec, &id(), "us-east-1");
+        assert!(want.network.is_some() && !want.network_whole);
+        let placement = super::super::network::plan::Placement {
+            vpc_id: "vpc-1".into(),
+            public: vec!["subnet-p0".into(), "subnet-p1".into()],
+            private: vec!["subnet-q0".into(), "subnet-q1".into()],
+            database: vec!["subnet-d0".into(), "subnet-d1".into()],
+        };
+        want.place(&placement, false);
+        assert_eq!((want.vpc_id.as_str(), want.task_subnets.as_slice()), ("vpc-1", placement.private.as_slice()));
+        assert_eq!(want.load_balancer.as_ref().map(|l| l.subnets.clone()), Some(placement.public.clone()));
+        let rendered = rendered(&want);
+        let observed = converge(&want, &rendered, &id(), 10);
+        assert!(observed.services.is_empty(), "no service before the network is whole");
+        let p = plan(&want, &rendered, &observed, &[], &id(), false);
+        assert_eq!(p.waiting, ["api", "worker"]);
+        want.place(&placement, true);
+        let p = plan(&want, &rendered, &observed, &[], &id(), false);
+        assert_eq!(kinds(&p.steps), ["CreateService", "CreateService"]);
+
+        let blocked = NetworkPlan { blocked: Some("too few zones".into()), ..Default::default() };
+        let p = plan(&want, &rendered, &observed, &[], &id(), false).with_network(blocked);
+        assert!(p.blocked.is_some_and(|(r, m)| r == "InvalidSpec" && m == "too few zones") && p.steps.is_empty());
+        let wave = NetworkPlan { steps: vec![NetStep::CreateVpc], ..Default::default() };
+        let p = plan(&want, &rendered, &observed, &[], &id(), false).with_network(wave);
+        assert_eq!(kinds(&p.steps), ["Network", "CreateService", "CreateService"]);
     }
 }

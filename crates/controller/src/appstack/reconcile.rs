@@ -16,10 +16,13 @@ use stackwright_api::naming::ObjectIdentity;
 use stackwright_cloud::CloudError;
 
 use super::apply::{Wave, apply};
-use super::assess::{describe, inventory, load_balancer, network, outcome, service_statuses};
+use super::assess::{describe, inventory, load_balancer, network, network_inventory, outcome, service_statuses};
 use super::desired::{DesiredStack, desired};
+use super::network;
+use super::network::desired::DesiredNetwork;
+use super::network::plan::ObservedNetwork;
 use super::observe::{Clients, Known, ReadOnce, observe, observe_revisions};
-use super::plan::{Observed, Owned, Rendered, Step, plan};
+use super::plan::{Observed, Owned, Planned, Rendered, Step, plan};
 use super::policies::{execution_policy, task_policy};
 use super::resolve::{Bindings, resolve};
 use super::taskdef::{Roles, bound_buckets, execution_needs, render};
@@ -95,7 +98,7 @@ fn target_group_of_arn(id: &str) -> &str {
 
 async fn converge(stack: &AppStack, ctx: &Context) -> Result<Next> {
     let id = ctx.identity(stack);
-    let want = desired(&stack.spec, &id, ctx.cloud.default_region());
+    let mut want = desired(&stack.spec, &id, ctx.cloud.default_region());
     let aws = clients(ctx, &want.region);
     let mut report = Report::new(&want, stack.status.as_ref());
     let mut status = StatusWriter::new(stack, stack.status.clone());
@@ -108,20 +111,46 @@ async fn converge(stack: &AppStack, ctx: &Context) -> Result<Next> {
     let (known, removed) = known(stack, &want, &id, false);
     let thorough = (!stackwright_cloud::is_background())
         .then(|| ctx.settings_read.of(&id.uid, stack.meta().generation.unwrap_or_default()));
-    let mut observed = match observe(&aws, &want, &known, thorough.as_deref()).await {
-        Ok(o) => o,
-        Err(e) => return failed(&mut status, ctx, &report, e, false).await,
+    let network = match &want.network {
+        None => None,
+        Some(net) => match network::observe::observe(&aws.ec2, Some(net), &id, thorough.as_deref()).await {
+            Ok(have) => {
+                let planned = network::plan::plan(net, &have, &id);
+                report.saw_network(&want, net, &have, &id);
+                Some((planned, have))
+            }
+            Err(e) => return failed(&mut status, ctx, &report, e, false).await,
+        },
     };
-    let rendered = render_all(&want, &bindings, &observed);
-    if let Some(defs) = &rendered.task_definitions
-        && let Err(e) = observe_revisions(&aws, &mut observed, defs, &ctx.revisions).await
+    if let Some((placement, whole)) =
+        network.as_ref().and_then(|(p, _)| p.placement.as_ref().map(|placement| (placement, p.complete())))
     {
-        return failed(&mut status, ctx, &report, e, false).await;
+        want.place(placement, whole);
     }
-    report.saw(&want, &observed, &removed, &id);
+    // Nothing else of a stack can be placed before the VPC and subnets it owns exist.
+    let unplaced = want.network.is_some() && want.vpc_id.is_empty();
+    let mut observed = Observed::default();
+    let mut rendered = Rendered::default();
+    let mut planned = Planned::default();
     let paused = annotations::is_true(stack.meta(), annotations::PAUSED);
     let adopt = annotations::is_true(stack.meta(), annotations::ADOPT);
-    let planned = plan(&want, &rendered, &observed, &removed, &id, adopt);
+    if !unplaced {
+        observed = match observe(&aws, &want, &known, thorough.as_deref()).await {
+            Ok(o) => o,
+            Err(e) => return failed(&mut status, ctx, &report, e, false).await,
+        };
+        rendered = render_all(&want, &bindings, &observed);
+        if let Some(defs) = &rendered.task_definitions
+            && let Err(e) = observe_revisions(&aws, &mut observed, defs, &ctx.revisions).await
+        {
+            return failed(&mut status, ctx, &report, e, false).await;
+        }
+        report.saw(&want, &observed, &removed, &id);
+        planned = plan(&want, &rendered, &observed, &removed, &id, adopt);
+    }
+    if let Some((network, _)) = network {
+        planned = planned.with_network(network);
+    }
     let verdict = outcome(&want, &planned, &bindings, &observed, paused);
     if planned.steps.is_empty() || paused || matches!(verdict, Outcome::Stalled { .. }) {
         write_status(&mut status, ctx, &report, &verdict).await?;
@@ -190,14 +219,24 @@ async fn failed(status: &mut Writer<'_>, ctx: &Context, report: &Report, e: Clou
 #[derive(Clone, Debug, Default)]
 struct Report {
     status: AppStackStatus,
+    /// The network's part of the inventory (a network the stack owns).
+    network_resources: Vec<stackwright_api::common::OwnedResource>,
 }
 
 impl Report {
     fn new(want: &DesiredStack, last: Option<&AppStackStatus>) -> Self {
         let mut status = last.cloned().unwrap_or_default();
-        status.network = network(want);
+        if want.network.is_none() {
+            status.network = network(want, None);
+        }
         status.common.estimated_monthly_cost_usd = crate::cost::stack(want);
-        Report { status }
+        Report { status, network_resources: Vec::new() }
+    }
+
+    fn saw_network(&mut self, want: &DesiredStack, net: &DesiredNetwork, have: &ObservedNetwork, id: &ObjectIdentity) {
+        self.status.network = network(want, Some((net, have)));
+        self.network_resources = network_inventory(have, id);
+        self.status.common.resources.clone_from(&self.network_resources);
     }
 
     fn saw(&mut self, want: &DesiredStack, observed: &Observed, removed: &[String], id: &ObjectIdentity) {
@@ -206,6 +245,7 @@ impl Report {
         s.task_security_group_id = observed.task_group.as_ref().map(|g| g.id.clone());
         s.services = service_statuses(want, observed, removed, id);
         s.common.resources = inventory(want, observed);
+        s.common.resources.extend(self.network_resources.iter().cloned());
     }
 }
 
@@ -270,9 +310,23 @@ async fn delete_in_order(
     let mut all = want.clone();
     all.execution_role = Some(id.physical_name("exec", 64));
     all.task_role = Some(id.physical_name("task", 64));
+    // A network the stack owns goes last; the stack's security groups are found in its VPC.
+    let owned_network = match &want.network {
+        Some(net) => Some(network::observe::observe(&aws.ec2, Some(net), id, Some(&ReadOnce::default())).await?),
+        None => None,
+    };
+    if let Some(vpc) = owned_network.as_ref().and_then(|n| n.vpc.as_ref()) {
+        all.vpc_id.clone_from(&vpc.id);
+    }
     let observed = observe(aws, &all, known, Some(&ReadOnce::default())).await?;
     let Some((steps, progress)) = super::teardown::teardown(&observed, &known.services, id, adopt) else {
-        return Ok(None);
+        let Some((steps, progress)) = owned_network.and_then(|have| network::plan::teardown(&have, id)) else {
+            return Ok(None);
+        };
+        network::apply::apply(&aws.ec2, None, &steps).await?;
+        let ops: Vec<&str> = steps.iter().map(network::plan::NetStep::operation).collect();
+        tracing::info!(stack = %id.name, steps = %ops.join(", "), "AppStack network deletion writes sent");
+        return Ok(Some(progress));
     };
     let wave = Wave { want: &all, observed: &observed, task_definitions: None, hashes };
     apply(aws, &wave, &steps).await?;
@@ -291,10 +345,9 @@ mod tests {
 
     fn stack_with(services: &[&str], resources: Vec<OwnedResource>) -> AppStack {
         let mut stack = AppStack::new("accunode", accunode());
-        let mut status = AppStackStatus::default();
-        status.services = services.iter().map(|n| ServiceStatus { name: (*n).into(), ..Default::default() }).collect();
-        status.common.resources = resources;
-        stack.status = Some(status);
+        let services = services.iter().map(|n| ServiceStatus { name: (*n).into(), ..Default::default() }).collect();
+        let common = CommonStatus { resources, ..Default::default() };
+        stack.status = Some(AppStackStatus { services, common, ..Default::default() });
         stack
     }
 
