@@ -76,18 +76,7 @@ fn expected(nat: usize, s3: bool) -> Vec<String> {
 }
 
 async fn eventually_owned(case: &Crash<AppStack>, want: Vec<String>) {
-    let deadline = std::time::Instant::now() + support::crash::WITHIN;
-    loop {
-        let found = owned(case).await;
-        if found == want {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "exactly one of each, ours:\n  found  {found:?}\n  wanted {want:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    }
+    support::crash::eventually_exactly(want, || owned(case)).await;
 }
 
 /// Create path: the controller dies right after `op` while building the network.

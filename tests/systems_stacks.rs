@@ -321,19 +321,9 @@ async fn paperwurks_network(r: &Running, vpc: &str) {
     let net = backend.network_configuration().unwrap().awsvpc_configuration().unwrap();
     let private: std::collections::BTreeSet<String> = [id_of("10.0.4.0/24"), id_of("10.0.5.0/24")].into();
     assert_eq!(net.subnets().iter().cloned().collect::<std::collections::BTreeSet<_>>(), private);
-    let dbs = r.aws.rds.describe_db_instances().send().await.unwrap();
-    let db = dbs.db_instances().iter().find(|d| d.db_subnet_group().and_then(|g| g.vpc_id()) == Some(vpc)).unwrap();
-    let mut db_subnets: Vec<String> = db
-        .db_subnet_group()
-        .unwrap()
-        .subnets()
-        .iter()
-        .filter_map(|s| s.subnet_identifier().map(str::to_string))
-        .collect();
-    db_subnets.sort();
     let mut database = vec![id_of("10.0.8.0/24"), id_of("10.0.9.0/24")];
     database.sort();
-    assert_eq!(db_subnets, database, "PostgreSQL in the database tier");
+    assert_eq!(support::db_subnets_in(&r.aws.rds, vpc).await, database, "PostgreSQL in the database tier");
 }
 
 #[tokio::test]

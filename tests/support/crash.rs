@@ -171,6 +171,27 @@ where
     }
 }
 
+/// Waits until `read` lists exactly `want` (what of the account is the case's, one line per
+/// resource, sorted), and fails showing both if it does not within [`WITHIN`].
+pub async fn eventually_exactly<F, Fut>(want: Vec<String>, mut read: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Vec<String>>,
+{
+    let deadline = std::time::Instant::now() + WITHIN;
+    loop {
+        let found = read().await;
+        if found == want {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "exactly one of each, ours:\n  found  {found:?}\n  wanted {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 /// The test functions of a crash matrix: `crash_points! { path: test_name => "Operation", args...; }`.
 #[macro_export]
 macro_rules! crash_points {

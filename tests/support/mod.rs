@@ -489,6 +489,17 @@ pub async fn admits(ec2: &aws_sdk_ec2::Client, group: &str, want: &[String]) {
         .await;
 }
 
+/// The subnets (sorted) of the DB subnet group of the DB instance in `vpc`.
+pub async fn db_subnets_in(rds: &aws_sdk_rds::Client, vpc: &str) -> Vec<String> {
+    let dbs = rds.describe_db_instances().send().await.unwrap();
+    let db = dbs.db_instances().iter().find(|d| d.db_subnet_group().and_then(|g| g.vpc_id()) == Some(vpc));
+    let group = db.and_then(|d| d.db_subnet_group()).expect("a DB instance in the VPC");
+    let mut subnets: Vec<String> =
+        group.subnets().iter().filter_map(|s| s.subnet_identifier().map(str::to_string)).collect();
+    subnets.sort();
+    subnets
+}
+
 /// An AppStack `name` in `vpc` binding `bindings`, with one small worker service running in
 /// `subnets` (which Databases and Caches placed with `network.appStack` use too). The AppStack
 /// controller of the test's `stackwright run` creates the stack's task security group and

@@ -164,10 +164,11 @@ pub fn carve(vpc: &str, tier: Tier, zone: usize) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn id() -> ObjectIdentity {
+    /// The Paperwurks dev stack's identity.
+    pub fn id() -> ObjectIdentity {
         ObjectIdentity {
             cluster_id: "c1".into(),
             kind: "AppStack".into(),

@@ -474,17 +474,8 @@ mod tests {
     use stackwright_cloud::ec2::RouteTableAssociation;
 
     use super::super::desired::network;
+    use super::super::desired::tests::id;
     use super::*;
-
-    fn id() -> ObjectIdentity {
-        ObjectIdentity {
-            cluster_id: "c1".into(),
-            kind: "AppStack".into(),
-            namespace: "paperwurks-dev".into(),
-            name: "paperwurks".into(),
-            uid: "5f0c6b0e-1111-2222-3333-444455556666".into(),
-        }
-    }
 
     fn want(managed: &ManagedNetwork) -> DesiredNetwork {
         network(Some(managed), "eu-west-2", &id(), &id().tags(&BTreeMap::new())).expect("managed")
