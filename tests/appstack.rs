@@ -380,6 +380,78 @@ async fn a_failed_rollout_stalls_with_the_ecs_message_and_a_fixed_image_recovers
     wait_stack(&f.api, "accunode", "Ready after the fix", |s| ready(s) && condition(s, "Stalled").is_none()).await;
 }
 
+/// Each listener of the load balancer: port, protocol, certificate, TLS policy, default action
+/// type, and its rules' target groups.
+async fn listeners(f: &Fixture, lb_arn: &str) -> Vec<(i32, String, Option<String>, Option<String>, String, usize)> {
+    let out = f.elb.describe_listeners().load_balancer_arn(lb_arn).send().await.unwrap();
+    let mut found = Vec::new();
+    for l in out.listeners() {
+        let rules = f.elb.describe_rules().listener_arn(l.listener_arn().unwrap()).send().await.unwrap();
+        let forwarding = rules.rules().iter().filter(|r| r.is_default() != Some(true)).count();
+        found.push((
+            l.port().unwrap(),
+            l.protocol().unwrap().as_str().to_string(),
+            l.certificates().first().and_then(|c| c.certificate_arn().map(str::to_string)),
+            l.ssl_policy().map(str::to_string),
+            l.default_actions()[0].r#type().unwrap().as_str().to_string(),
+            forwarding,
+        ));
+    }
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn a_certificate_moves_the_stack_to_https_and_back_leaving_no_listener_or_rule_behind() {
+    let f = setup("stack-https").await;
+    let (vpc, public, private) = network(&f.ec2, 65).await;
+    let _ctl = f.env.controller_with_resync(&f.ns, "stackhttps", "1h");
+    let cert = support::server_certificate(&format!("stack-https-{}", std::process::id())).await;
+    let plain = accunode(&vpc, &public, &private, "registry.example/accunode:v1");
+    f.env.apply(&f.ns, &plain);
+    let stack = wait_stack(&f.api, "accunode", "the stack is Ready on HTTP", ready).await;
+    let lb_arn = resource(&stack, "elbv2:LoadBalancer")[0].clone();
+    let lb_group = resource(&stack, "ec2:SecurityGroup")
+        .into_iter()
+        .find(|g| Some(g) != stack.status.as_ref().unwrap().task_security_group_id.as_ref())
+        .unwrap();
+    let http = vec![(80, "HTTP".to_string(), None, None, "fixed-response".to_string(), 1)];
+    assert_eq!(listeners(&f, &lb_arn).await, http);
+
+    // With a certificate: HTTPS :443 with the TLS policy carries the rule, :80 only redirects.
+    let with_cert =
+        plain.replace("  services:\n", &format!("  loadBalancer: {{certificateArn: {cert}}}\n  services:\n"));
+    f.env.apply(&f.ns, &with_cert);
+    let stack = wait_stack(&f.api, "accunode", "the stack is Ready on HTTPS", |s| {
+        ready(s) && s.status.as_ref().and_then(|st| st.url.as_deref()).is_some_and(|u| u.starts_with("https://"))
+    })
+    .await;
+    let https = vec![
+        (80, "HTTP".to_string(), None, None, "redirect".to_string(), 0),
+        (
+            443,
+            "HTTPS".to_string(),
+            Some(cert.clone()),
+            Some("ELBSecurityPolicy-TLS13-1-2-2021-06".to_string()),
+            "fixed-response".to_string(),
+            1,
+        ),
+    ];
+    eventually("the rule moved to :443", CONVERGE, || async { (listeners(&f, &lb_arn).await == https).then_some(()) })
+        .await;
+    assert_eq!(support::ingress_sources(&f.ec2, &lb_group).await, ["443:0.0.0.0/0", "80:0.0.0.0/0"]);
+    assert_eq!(resource(&stack, "elbv2:Listener").len(), 2);
+
+    // Without it again: :443 goes with its rule, :80 forwards, 443 is closed.
+    f.env.apply(&f.ns, &plain);
+    wait_stack(&f.api, "accunode", "the stack is Ready on HTTP again", |s| {
+        ready(s) && s.status.as_ref().and_then(|st| st.url.as_deref()).is_some_and(|u| u.starts_with("http://"))
+    })
+    .await;
+    eventually("only :80 is left", CONVERGE, || async { (listeners(&f, &lb_arn).await == http).then_some(()) }).await;
+    assert_eq!(support::ingress_sources(&f.ec2, &lb_group).await, ["80:0.0.0.0/0"]);
+}
+
 #[tokio::test]
 async fn drift_is_set_back_and_removing_autoscaling_returns_to_replicas() {
     let f = setup("stack-drift").await;

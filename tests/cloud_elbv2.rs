@@ -124,21 +124,6 @@ fn to_https() -> Action {
     Action::Redirect { protocol: "HTTPS".into(), port: "443".into(), status_code: "HTTP_301".into() }
 }
 
-/// A server certificate in IAM, which an HTTPS listener can name (the emulator checks that it
-/// exists).
-async fn certificate(name: &str) -> String {
-    let iam = aws_sdk_iam::Client::new(&support::env().sdk_config().await);
-    let out = iam
-        .upload_server_certificate()
-        .server_certificate_name(name)
-        .certificate_body("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----")
-        .private_key("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----")
-        .send()
-        .await
-        .unwrap();
-    out.server_certificate_metadata.unwrap().arn
-}
-
 #[tokio::test]
 async fn load_balancers_are_created_idempotently_and_become_active() {
     let (elb, calls) = elbv2().await;
@@ -303,7 +288,7 @@ async fn listeners_answer_404_redirect_to_https_and_forward() {
     let (vpc, subnets, groups) = network(62, &name).await;
     let lb = elb.create_load_balancer(&new_load_balancer(&name, &subnets, &groups[..1])).await.unwrap();
     let tg = elb.create_target_group(&new_target_group(&unique("listen-tg"), &vpc, 80)).await.unwrap();
-    let cert = certificate(&name).await;
+    let cert = support::server_certificate(&name).await;
     assert!(elb.listeners(&lb.arn).await.unwrap().is_empty());
 
     let http = ListenerSettings {
@@ -513,12 +498,8 @@ async fn an_arn_aws_does_not_know_is_left_out_of_the_tags() {
     elb.delete_target_group(&kept.arn).await.unwrap();
 }
 
-// What AWS does and the emulator does not (yet): each test below asserts AWS's documented
-// behaviour and is ignored until the emulator has it (`cargo test -- --ignored` runs them).
-
 /// An HTTP listener has no SSL policy (CreateListener: "SslPolicy: [HTTPS and TLS listeners]").
 #[tokio::test]
-#[ignore = "emulator gap: moto gives every listener SslPolicy ELBSecurityPolicy-2016-08, HTTP ones too"]
 async fn an_http_listener_has_no_ssl_policy() {
     let (elb, _) = elbv2().await;
     let name = unique("nossl");
@@ -536,6 +517,9 @@ async fn an_http_listener_has_no_ssl_policy() {
     assert_eq!(elb.listeners(&lb.arn).await.unwrap()[0].ssl_policy, None);
     elb.delete_load_balancer(&lb.arn).await.unwrap();
 }
+
+// What AWS does and the emulator does not (yet): each test below asserts AWS's documented
+// behaviour and is ignored until the emulator has it (`cargo test -- --ignored` runs them).
 
 /// SetRulePriorities: "You can reorder the rules as long as there are no priority conflicts in
 /// the new order": two rules swap their priorities in one call.

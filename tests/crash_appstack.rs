@@ -205,6 +205,11 @@ async fn owned(case: &Crash<AppStack>) -> Vec<String> {
 }
 
 fn expected(revisions: usize, worker_scaled: bool) -> Vec<String> {
+    expected_with(revisions, worker_scaled, false)
+}
+
+/// `expected`, with the HTTPS listener when `https` (the one rule then sits on it).
+fn expected_with(revisions: usize, worker_scaled: bool, https: bool) -> Vec<String> {
     let mut want: Vec<String> = [
         "cluster",
         "listener 80",
@@ -231,6 +236,9 @@ fn expected(revisions: usize, worker_scaled: bool) -> Vec<String> {
     if worker_scaled {
         want.push("policy worker".into());
         want.push("scalable target worker".into());
+    }
+    if https {
+        want.push("listener 443".into());
     }
     want.sort();
     want
@@ -269,6 +277,41 @@ async fn update_path(op: &str) {
         services.iter().all(|s| s.task_definition_arn.as_deref().is_some_and(|a| a.ends_with(":2"))),
         "{services:?}"
     );
+}
+
+/// The spec with a certificate for the load balancer (an IAM server certificate made for the
+/// case).
+async fn with_certificate(case: &Crash<AppStack>, op: &str) -> String {
+    let cert = support::server_certificate(&format!("{}-{}", case.ns, op.to_lowercase())).await;
+    spec(case, "registry.example/app:v1") + &format!("  loadBalancer: {{certificateArn: {cert}}}\n")
+}
+
+/// HTTPS path: converged on HTTP, then the controller dies right after `op` while the stack
+/// moves to HTTPS (:443 opened and made, :80 turned into a redirect, the rule moved to :443).
+async fn https_path(op: &str) {
+    let case = case(op).await;
+    case.apply("web", &spec(&case, "registry.example/app:v1"));
+    case.converge("web").await;
+    case.apply("web", &with_certificate(&case, op).await);
+    case.crash_after(op).await;
+    let _survivor = case.controller(None);
+    case.ready("web").await;
+    eventually_owned(&case, expected_with(1, true, true)).await;
+    case.assert_never_stalled();
+}
+
+/// Back to HTTP: converged on HTTPS, the certificate removed; the controller dies right after
+/// `op` (:443 deleted with its rule, :80 forwarding again).
+async fn plain_path(op: &str) {
+    let case = case(op).await;
+    case.apply("web", &with_certificate(&case, op).await);
+    case.converge("web").await;
+    case.apply("web", &spec(&case, "registry.example/app:v1"));
+    case.crash_after(op).await;
+    let _survivor = case.controller(None);
+    case.ready("web").await;
+    eventually_owned(&case, expected(1, true)).await;
+    case.assert_never_stalled();
 }
 
 /// Delete path: converged, deleted; the controller dies right after `op`.
@@ -327,4 +370,16 @@ crash_points! { delete_path:
     delete_after_delete_log_group => "DeleteLogGroup";
     delete_after_deregister_task_definition => "DeregisterTaskDefinition";
     delete_after_delete_cluster => "DeleteCluster";
+}
+
+crash_points! { https_path:
+    https_after_modify_listener => "ModifyListener";
+    https_after_create_listener => "CreateListener";
+    https_after_create_rule => "CreateRule";
+    https_after_delete_rule => "DeleteRule";
+}
+
+crash_points! { plain_path:
+    plain_after_delete_listener => "DeleteListener";
+    plain_after_revoke_security_group_ingress => "RevokeSecurityGroupIngress";
 }

@@ -168,6 +168,11 @@ async fn invalid_manifests_are_refused_with_the_crds_messages() {
             "managed.natGateways cannot exceed availabilityZones",
         ),
         (
+            "certificate that is not ACM's or IAM's",
+            variant(ACCUNODE, "c1", |v| v["spec"]["loadBalancer"] = json!({"certificateArn": "arn:aws:s3:::bucket"})),
+            "spec.loadBalancer.certificateArn in body should match",
+        ),
+        (
             "binding with two targets",
             variant(ACCUNODE, "s6", |v| v["spec"]["bindings"][0]["cache"] = json!("accunode-redis")),
             "a binding names exactly one of database, cache or bucket",

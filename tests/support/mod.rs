@@ -489,6 +489,21 @@ pub async fn admits(ec2: &aws_sdk_ec2::Client, group: &str, want: &[String]) {
         .await;
 }
 
+/// A server certificate in IAM, which an HTTPS listener can name (the emulator checks that it
+/// exists); its ARN.
+pub async fn server_certificate(name: &str) -> String {
+    let iam = aws_sdk_iam::Client::new(&env().sdk_config().await);
+    let out = iam
+        .upload_server_certificate()
+        .server_certificate_name(name)
+        .certificate_body("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----")
+        .private_key("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----")
+        .send()
+        .await
+        .unwrap();
+    out.server_certificate_metadata.unwrap().arn
+}
+
 /// The subnets (sorted) of the DB subnet group of the DB instance in `vpc`.
 pub async fn db_subnets_in(rds: &aws_sdk_rds::Client, vpc: &str) -> Vec<String> {
     let dbs = rds.describe_db_instances().send().await.unwrap();

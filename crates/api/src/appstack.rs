@@ -686,11 +686,15 @@ pub struct LoadBalancerSpec {
     /// reachable only from inside the VPC).
     #[serde(default)]
     pub scheme: Scheme,
-    /// ACM certificate (`arn:aws:acm:...`) for HTTPS: adds a :443 listener and redirects :80 to it.
-    /// Without it the load balancer serves plain HTTP on :80.
+    /// Certificate for HTTPS, from ACM (`arn:aws:acm:<region>:<account>:certificate/<id>`) or an
+    /// IAM server certificate (`arn:aws:iam::<account>:server-certificate/<path/name>`), as ELB
+    /// takes either: adds a :443 listener and redirects :80 to it. Without it the load balancer
+    /// serves plain HTTP on :80.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(
-        regex(pattern = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$"),
+        regex(
+            pattern = r"^arn:aws[a-z-]*:(acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+|iam::[0-9]{12}:server-certificate/[A-Za-z0-9+=,.@_/-]+)$"
+        ),
         length(max = 2048)
     )]
     pub certificate_arn: Option<String>,

@@ -1,4 +1,5 @@
-"""Elastic Load Balancing v2: idempotent creation by name, and load balancers that provision.
+"""Elastic Load Balancing v2: idempotent creation by name, load balancers that provision, and a
+security policy and certificates only on HTTPS and TLS listeners.
 
 moto 5.2 builds a load balancer's ARN from a random id before it checks for a duplicate, so a second
 CreateLoadBalancer with a name in use creates a second load balancer of that name; a second
@@ -24,7 +25,22 @@ scheme out). A new load balancer's ``State`` is ``provisioning`` and becomes ``a
 :func:`~.settings.delay` seconds (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_LoadBalancerState.html);
 moto turns every load balancer ``active`` at the first DescribeLoadBalancers. The transition is a
 :class:`~.lifecycle.Walk`, settled before every ELBv2 request.
+
+Listeners (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Listener.html):
+
+* ``SslPolicy`` and ``Certificates`` are "[HTTPS or TLS listener]" properties. moto's CreateListener
+  handler gives every listener the policy ``ELBSecurityPolicy-2016-08`` when the request names none,
+  so an HTTP (TCP, UDP, TCP_UDP, GENEVE) listener read back with a security policy. Here a listener
+  of a protocol other than HTTPS and TLS has neither, in the CreateListener, DescribeListeners and
+  ModifyListener responses (the elements are left out); an HTTPS or TLS listener created without
+  ``SslPolicy`` keeps moto's default.
+* ModifyListener (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyListener.html):
+  "Changing the protocol from HTTPS to HTTP, or from TLS to TCP, removes the security policy and
+  default certificate properties." moto kept both. A change to HTTPS without ``SslPolicy`` (which
+  AWS requires then) gets moto's default policy, as CreateListener does.
 """
+
+import inspect
 
 from moto.elbv2.exceptions import DuplicateLoadBalancerName, DuplicateTargetGroupName
 from moto.elbv2.models import ELBv2Backend, FakeLoadBalancer
@@ -51,8 +67,15 @@ TARGET_GROUP_SETTINGS = (
     "matcher",
 )
 
+# moto's CreateListener default (moto/elbv2/responses.py)
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"
+# "[HTTPS and TLS listeners]" (CreateListener, ModifyListener: SslPolicy, Certificates)
+SECURE_PROTOCOLS = ("HTTPS", "TLS")
+
 _original_create_load_balancer = ELBv2Backend.create_load_balancer
 _original_create_target_group = ELBv2Backend.create_target_group
+_original_create_listener = ELBv2Backend.create_listener
+_original_modify_listener = ELBv2Backend.modify_listener
 
 
 def _load_balancer_settings(lb):
@@ -103,6 +126,34 @@ def create_target_group(self, name, **kwargs):
     raise DuplicateTargetGroupName()
 
 
+def create_listener(self, *args, **kwargs):
+    # moto's CreateListener handler passes its default policy for every protocol (and the
+    # CloudFormation path passes positional arguments), so the request is bound to moto's signature.
+    call = inspect.signature(_original_create_listener).bind(self, *args, **kwargs)
+    arguments = call.arguments
+    if (arguments.get("protocol") or "").upper() in SECURE_PROTOCOLS:
+        if arguments.get("ssl_policy") is None:
+            arguments["ssl_policy"] = DEFAULT_SSL_POLICY
+    else:
+        arguments["ssl_policy"] = None
+        arguments["certificate"] = None
+    return _original_create_listener(*call.args, **call.kwargs)
+
+
+def modify_listener(self, *args, **kwargs):
+    listener = _original_modify_listener(self, *args, **kwargs)
+    if listener.protocol in SECURE_PROTOCOLS:
+        if listener.ssl_policy is None:
+            listener.ssl_policy = DEFAULT_SSL_POLICY
+    else:
+        # "Changing the protocol from HTTPS to HTTP, or from TLS to TCP, removes the security policy
+        # and default certificate properties." (ModifyListener)
+        listener.ssl_policy = None
+        listener.certificate = None
+        listener.certificates = []
+    return listener
+
+
 def _activate(self):
     """moto activates every load balancer at the first DescribeLoadBalancers; here the lifecycle
     walk does."""
@@ -113,4 +164,6 @@ def install():
     FakeLoadBalancer.activate = _activate
     ELBv2Backend.create_load_balancer = create_load_balancer
     ELBv2Backend.create_target_group = create_target_group
+    ELBv2Backend.create_listener = create_listener
+    ELBv2Backend.modify_listener = modify_listener
     lifecycle.settle_before(ELBV2Response)

@@ -229,6 +229,7 @@ async fn apply_step(aws: &Clients, wave: &Wave<'_>, step: &Step) -> Result<(), C
             aws.ecs.delete_service(&want.cluster, name).await
         }
         Step::DeleteTargetGroup(arn) => aws.elbv2.delete_target_group(arn).await,
+        Step::DeleteListener(arn) => aws.elbv2.delete_listener(arn).await,
         Step::DeleteLogGroup(name) => aws.logs.delete_log_group(name).await,
         Step::Tag(kind, handle) => tag(aws, wave, *kind, handle).await,
         Step::DeleteRole(kind) => match role_name(want, *kind) {

@@ -150,7 +150,7 @@ pub async fn observe(
         Box::pin(observe_load_balancer(aws, want, thorough)),
         Box::pin(observe_services(aws, want, &known.services)),
     )?;
-    let (load_balancer, lb_attributes, listeners, rules) = balancer;
+    let (load_balancer, lb_attributes, listeners, rules, stray_rules) = balancer;
     let (cluster, services, scalable_targets, policies) = ecs;
     let mut o = Observed {
         cluster,
@@ -163,6 +163,7 @@ pub async fn observe(
         lb_attributes,
         listeners,
         rules,
+        stray_rules,
         target_groups,
         services,
         scalable_targets,
@@ -248,7 +249,7 @@ async fn observe_target_groups(
         .collect())
 }
 
-type ObservedBalancer = (Option<LoadBalancer>, Option<BTreeMap<String, String>>, Vec<Listener>, Vec<Rule>);
+type ObservedBalancer = (Option<LoadBalancer>, Option<BTreeMap<String, String>>, Vec<Listener>, Vec<Rule>, Vec<Rule>);
 
 /// The load balancer, and — when the stack wants one — its attributes (when `thorough`), its
 /// listeners and the rules of the listener that carries them.
@@ -259,7 +260,7 @@ async fn observe_load_balancer(
 ) -> Result<ObservedBalancer, CloudError> {
     let load_balancer = aws.elbv2.load_balancer(&want.lb_name).await?;
     let (Some(lb), Some(have)) = (&want.load_balancer, &load_balancer) else {
-        return Ok((load_balancer, None, Vec::new(), Vec::new()));
+        return Ok((load_balancer, None, Vec::new(), Vec::new(), Vec::new()));
     };
     let attributes = async {
         match thorough {
@@ -276,10 +277,18 @@ async fn observe_load_balancer(
             Some(l) => aws.elbv2.rules(&l.arn).await?,
             None => Vec::new(),
         };
-        Ok::<_, CloudError>((listeners, rules))
+        // The other listener the stack keeps (:80 beside HTTPS) redirects: a rule on it, left
+        // from before the certificate, would forward plain HTTP.
+        let others = listeners.iter().filter(|l| l.port != lb.rules_port() && lb.ports().contains(&l.port));
+        let mut stray = Vec::new();
+        for l in others {
+            stray.extend(aws.elbv2.rules(&l.arn).await?);
+        }
+        Ok::<_, CloudError>((listeners, rules, stray))
     };
-    let (attributes, (listeners, rules)) = tokio::try_join!(Box::pin(attributes), Box::pin(listeners_and_rules))?;
-    Ok((load_balancer, attributes, listeners, rules))
+    let (attributes, (listeners, rules, stray)) =
+        tokio::try_join!(Box::pin(attributes), Box::pin(listeners_and_rules))?;
+    Ok((load_balancer, attributes, listeners, rules, stray))
 }
 
 type ObservedServices =

@@ -68,6 +68,8 @@ pub struct Observed {
     pub listeners: Vec<Listener>,
     /// The rules of the listener that carries them.
     pub rules: Vec<Rule>,
+    /// Rules on the stack's other listener (:80 beside HTTPS, which only redirects).
+    pub stray_rules: Vec<Rule>,
     /// By name.
     pub target_groups: BTreeMap<String, ObservedTargetGroup>,
     /// ELBv2 tags by ARN (load balancer and target groups); None when not read.
@@ -120,6 +122,9 @@ pub enum Step {
     SetLoadBalancerSecurityGroups(Vec<String>),
     CreateListener(ListenerSettings),
     ModifyListener(String, ListenerSettings),
+    /// A listener on a port the stack no longer listens on (:443 without a certificate); its
+    /// rules go with it.
+    DeleteListener(String),
     DeleteRule(String),
     SetRulePriorities(Vec<(String, i32)>),
     ModifyRule(String, String),
@@ -434,7 +439,14 @@ pub fn plan(
                         Some(_) => {}
                     }
                 }
+                for l in observed.listeners.iter().filter(|l| !lb.ports().contains(&l.port)) {
+                    steps.push(Step::DeleteListener(l.arn.clone()));
+                }
                 plan_rules(want, observed, &mut steps);
+                // Once the listener that carries the rules has them, none is left elsewhere.
+                if observed.listeners.iter().any(|l| l.port == lb.rules_port()) {
+                    steps.extend(observed.stray_rules.iter().map(|r| Step::DeleteRule(r.arn.clone())));
+                }
             }
         }
     }
@@ -1008,6 +1020,39 @@ mod tests {
             "{:?}",
             p.steps
         );
+    }
+
+    #[test]
+    fn https_moves_the_rules_to_443_and_back_and_leaves_no_listener_or_rule_behind() {
+        let plain = desired(&accunode(), &id(), "us-east-1");
+        let rendered = rendered(&plain);
+        let mut observed = converge(&plain, &rendered, &id(), 10);
+        let mut spec = accunode();
+        spec.load_balancer.certificate_arn = Some("arn:aws:acm:us-east-1:123456789012:certificate/abc".into());
+        let https = desired(&spec, &id(), "us-east-1");
+
+        // :443 is opened and made, :80 turns into a redirect; its forwarding rule stays until
+        // :443 carries the rules.
+        let p = plan(&https, &rendered, &observed, &[], &id(), false);
+        assert_eq!(kinds(&p.steps), ["AuthorizeIngress", "ModifyListener", "CreateListener"], "{:?}", p.steps);
+        simulate(&https, &rendered, &mut observed, &p.steps);
+        observed.stray_rules = std::mem::take(&mut observed.rules);
+        let p = plan(&https, &rendered, &observed, &[], &id(), false);
+        assert_eq!(kinds(&p.steps), ["CreateRule", "DeleteRule"], "{:?}", p.steps);
+        assert_eq!(p.steps[1], Step::DeleteRule("rule-api".into()));
+
+        // Without the certificate again (the rules on :443, none on :80): :443 goes with its
+        // rules, :80 forwards again and gets the rule, 443 is closed.
+        observed.stray_rules.clear();
+        observed.rules.clear();
+        let p = plan(&plain, &rendered, &observed, &[], &id(), false);
+        assert_eq!(
+            kinds(&p.steps),
+            ["RevokeIngress", "ModifyListener", "DeleteListener", "CreateRule"],
+            "{:?}",
+            p.steps
+        );
+        assert_eq!(p.steps[2], Step::DeleteListener("listener-443".into()));
     }
 
     #[test]

@@ -130,6 +130,17 @@ pub fn simulate(want: &DesiredStack, rendered: &Rendered, observed: &mut Observe
                 ssl_policy: l.ssl_policy.clone(),
                 default_action: Some(l.default_action.clone()),
             }),
+            Step::ModifyListener(arn, l) => {
+                let have = observed.listeners.iter_mut().find(|x| &x.arn == arn).expect("listener");
+                (have.protocol, have.certificate_arn, have.ssl_policy) =
+                    (l.protocol.clone(), l.certificate_arn.clone(), l.ssl_policy.clone());
+                have.default_action = Some(l.default_action.clone());
+            }
+            Step::DeleteListener(arn) => observed.listeners.retain(|x| &x.arn != arn),
+            Step::DeleteRule(arn) => {
+                observed.rules.retain(|r| &r.arn != arn);
+                observed.stray_rules.retain(|r| &r.arn != arn);
+            }
             Step::CreateRule(s) => {
                 let e = want.service(s).and_then(|s| s.exposure.clone()).expect("exposed");
                 let tg = observed.target_groups[&e.target_group].group.arn.clone();
