@@ -1,9 +1,9 @@
 //! Tier 4: AccuNode and Paperwurks (dev) of SYSTEMS.md, applied all at once in any order, become
 //! Ready; every attribute SYSTEMS.md lists for them holds in AWS, read with independent SDK
-//! clients; deleting them leaves only what the deletion policies keep. AccuNode runs as written
-//! under `examples/existing-network/` (on a VPC the user already has: the placeholder VPC and
-//! subnet ids are replaced by a network the test makes), Paperwurks dev as written under
-//! `examples/paperwurks/dev/`, in the three-tier network the stack owns.
+//! clients; deleting them leaves only what the deletion policies keep. Both run as written under
+//! `examples/existing-network/` (on a VPC the user already has: the placeholder VPC and subnet
+//! ids are replaced by a network the test makes), and Paperwurks dev also as written under
+//! `examples/paperwurks/dev/`, in the three-tier network its stack owns.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -326,18 +326,16 @@ async fn paperwurks_network(r: &Running, vpc: &str) {
     assert_eq!(support::db_subnets_in(&r.aws.rds, vpc).await, database, "PostgreSQL in the database tier");
 }
 
-#[tokio::test]
-async fn paperwurks_dev_runs_in_its_own_network_as_described_and_its_deletion_keeps_only_the_final_snapshot() {
-    let r = run("paperwurks/dev", "eu-west-2", "paperwurks", None).await;
-    let vpc = r.stack.status.as_ref().unwrap().network.as_ref().unwrap().vpc_id.clone().unwrap();
-    paperwurks_network(&r, &vpc).await;
-    let services = services(&r).await;
+/// Paperwurks dev as SYSTEMS.md describes its services, security groups, logs and buckets; then
+/// deleted with the policies as written: only the final database snapshot is left.
+async fn paperwurks_dev(r: &Running) {
+    let services = services(r).await;
 
     // backend 0.5 vCPU / 1 GB on :8000, 1–2 tasks; worker 0.25 vCPU / 512 MB, 1 task.
     let (cpu, memory, backend, backend_service) = &services["backend"];
     assert_eq!((cpu.as_str(), memory.as_str()), ("512", "1024"));
     assert_eq!(backend.port_mappings()[0].container_port(), Some(8000));
-    assert_eq!(scaling(&r, "backend").await.0..=scaling(&r, "backend").await.1, 1..=2);
+    assert_eq!(scaling(r, "backend").await.0..=scaling(r, "backend").await.1, 1..=2);
     let (cpu, memory, _, worker) = &services["worker"];
     assert_eq!((cpu.as_str(), memory.as_str(), worker.desired_count()), ("256", "512", 1));
 
@@ -350,7 +348,7 @@ async fn paperwurks_dev_runs_in_its_own_network_as_described_and_its_deletion_ke
         assert_eq!(net.assign_public_ip().map(|a| a.as_str()), Some("DISABLED"), "{name}");
     }
     assert_eq!(backend_service.health_check_grace_period_seconds(), Some(60));
-    let (lb, tg) = load_balancer(&r, backend_service).await;
+    let (lb, tg) = load_balancer(r, backend_service).await;
     assert_eq!(tg.target_type().map(|t| t.as_str()), Some("ip"));
     let attrs = r
         .aws
@@ -397,8 +395,8 @@ async fn paperwurks_dev_runs_in_its_own_network_as_described_and_its_deletion_ke
         .iter()
         .filter_map(|b| b.status.as_ref()?.bucket_name.clone())
         .collect();
-    delete_all(&r).await;
-    assert!(stack_leftovers(&r).await.is_empty(), "{:?}", stack_leftovers(&r).await);
+    delete_all(r).await;
+    assert!(stack_leftovers(r).await.is_empty(), "{:?}", stack_leftovers(r).await);
     for name in bucket_names {
         assert!(
             r.aws.s3.head_bucket().bucket(&name).send().await.is_err(),
@@ -412,6 +410,20 @@ async fn paperwurks_dev_runs_in_its_own_network_as_described_and_its_deletion_ke
         snapshots.db_snapshots().iter().any(|s| s.db_instance_identifier() == Some(db_id.as_str())),
         "the final snapshot is kept"
     );
+}
+
+#[tokio::test]
+async fn paperwurks_dev_runs_as_described_on_a_network_of_its_own_or_not_and_its_deletion_keeps_only_the_final_snapshot()
+ {
+    // On a VPC the user already has...
+    let r = run("existing-network/paperwurks-dev", "eu-west-2", "paperwurks", Some(81)).await;
+    paperwurks_dev(&r).await;
+    // ...then as written, in the three-tier network its stack owns. One after the other: the
+    // bucket names are global.
+    let r = run("paperwurks/dev", "eu-west-2", "paperwurks", None).await;
+    let vpc = r.stack.status.as_ref().unwrap().network.as_ref().unwrap().vpc_id.clone().unwrap();
+    paperwurks_network(&r, &vpc).await;
+    paperwurks_dev(&r).await;
     // The network the stack owned goes with it.
     eventually("the VPC is deleted", CONVERGE, || async {
         r.aws.ec2.describe_vpcs().vpc_ids(&vpc).send().await.is_err().then_some(())
