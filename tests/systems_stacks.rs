@@ -2,8 +2,8 @@
 //! Ready; every attribute SYSTEMS.md lists for them holds in AWS, read with independent SDK
 //! clients; deleting them leaves only what the deletion policies keep. Both run as written under
 //! `examples/existing-network/` (on a VPC the user already has: the placeholder VPC and subnet
-//! ids are replaced by a network the test makes), and Paperwurks dev also as written under
-//! `examples/paperwurks/dev/`, in the three-tier network its stack owns.
+//! ids are replaced by a network the test makes), then as written under `examples/accunode/`
+//! and `examples/paperwurks/dev/`, in the network their stacks own.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -220,9 +220,39 @@ fn secrets_of(c: &aws_sdk_ecs::types::ContainerDefinition) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn accunode_runs_as_described_and_its_deletion_keeps_only_the_final_snapshot() {
+async fn accunode_runs_as_described_on_a_network_of_its_own_or_not_and_its_deletion_keeps_only_the_final_snapshot() {
+    // On a VPC the user already has...
     let r = run("existing-network/accunode", "us-east-1", "accunode", Some(80)).await;
-    let services = services(&r).await;
+    accunode(&r).await;
+    // ...then as written: VPC 10.0.0.0/16 over us-east-1a and us-east-1b, public subnets for the
+    // load balancer, private ones for the tasks, one NAT gateway; no S3 endpoint.
+    let r = run("accunode", "us-east-1", "accunode", None).await;
+    let vpc = r.stack.status.as_ref().unwrap().network.as_ref().unwrap().vpc_id.clone().unwrap();
+    let in_vpc = || aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc).build();
+    let found = r.aws.ec2.describe_vpcs().vpc_ids(&vpc).send().await.unwrap();
+    assert_eq!(found.vpcs()[0].cidr_block(), Some("10.0.0.0/16"));
+    let subnets = r.aws.ec2.describe_subnets().filters(in_vpc()).send().await.unwrap();
+    let zone_of = |cidr: &str| {
+        subnets.subnets().iter().find(|s| s.cidr_block() == Some(cidr)).and_then(|s| s.availability_zone()).unwrap()
+    };
+    assert_eq!([zone_of("10.0.0.0/24"), zone_of("10.0.1.0/24")], ["us-east-1a", "us-east-1b"], "public subnets");
+    assert_eq!([zone_of("10.0.4.0/24"), zone_of("10.0.5.0/24")], ["us-east-1a", "us-east-1b"], "private subnets");
+    let nats = r.aws.ec2.describe_nat_gateways().filter(in_vpc()).send().await.unwrap();
+    let live = nats.nat_gateways().iter().filter(|n| n.state().map(|s| s.as_str()) == Some("available"));
+    assert_eq!(live.count(), 1, "one NAT gateway");
+    let endpoints = r.aws.ec2.describe_vpc_endpoints().filters(in_vpc()).send().await.unwrap();
+    assert!(endpoints.vpc_endpoints().is_empty(), "SYSTEMS.md names no S3 endpoint for AccuNode");
+    accunode(&r).await;
+    eventually("the VPC is deleted", CONVERGE, || async {
+        r.aws.ec2.describe_vpcs().vpc_ids(&vpc).send().await.is_err().then_some(())
+    })
+    .await;
+}
+
+/// AccuNode as SYSTEMS.md describes its services, load balancer, scaling and database access;
+/// then deleted with the default policies: only the final database snapshot is left.
+async fn accunode(r: &Running) {
+    let services = services(r).await;
 
     // Two Fargate services, api (FastAPI on :8000) and worker, each 0.25 vCPU / 512 MB.
     assert_eq!(services.keys().collect::<Vec<_>>(), ["api", "worker"]);
@@ -243,14 +273,14 @@ async fn accunode_runs_as_described_and_its_deletion_keeps_only_the_final_snapsh
     assert!(services["worker"].3.load_balancers().is_empty(), "the worker has no port");
 
     // Internet-facing ALB, target group type ip on :8000, health check /health.
-    let (lb, tg) = load_balancer(&r, api_service).await;
+    let (lb, tg) = load_balancer(r, api_service).await;
     assert_eq!(lb.scheme().map(|s| s.as_str()), Some("internet-facing"));
     assert_eq!(tg.target_type().map(|t| t.as_str()), Some("ip"));
     assert_eq!((tg.port(), tg.health_check_path()), (Some(8000), Some("/health")));
 
     // Auto scaling: api 1–2, CPU 70 %, 300 s / 300 s; worker 1–2, CPU 60 %, 180 s out, 300 s in.
-    assert_eq!(scaling(&r, "api").await, (1, 2, 70.0, Some(300), Some(300)));
-    assert_eq!(scaling(&r, "worker").await, (1, 2, 60.0, Some(180), Some(300)));
+    assert_eq!(scaling(r, "api").await, (1, 2, 70.0, Some(300), Some(300)));
+    assert_eq!(scaling(r, "worker").await, (1, 2, 60.0, Some(180), Some(300)));
 
     // The database admits the tasks only.
     let tasks = r.stack.status.as_ref().unwrap().task_security_group_id.clone().unwrap();
@@ -264,8 +294,8 @@ async fn accunode_runs_as_described_and_its_deletion_keeps_only_the_final_snapsh
     assert!(cost > 0.0);
 
     // Deleted with the default policies: the database leaves its final snapshot, nothing else.
-    delete_all(&r).await;
-    assert!(stack_leftovers(&r).await.is_empty(), "{:?}", stack_leftovers(&r).await);
+    delete_all(r).await;
+    assert!(stack_leftovers(r).await.is_empty(), "{:?}", stack_leftovers(r).await);
     let snapshots = r.aws.rds.describe_db_snapshots().snapshot_type("manual").send().await.unwrap();
     let db_id =
         db.status.as_ref().unwrap().common.resources.iter().find(|x| x.kind == "rds:DBInstance").unwrap().id.clone();
