@@ -473,9 +473,10 @@ async fn tags_are_read_and_added_twenty_arns_a_call() {
 }
 
 /// AWS refuses a whole DescribeTags call when one ARN names nothing (`TargetGroupNotFound`,
-/// `LoadBalancerNotFound`, ...). The emulator answers such an ARN with an empty tag set instead,
-/// so the refusals are injected here, in AWS's wire format: the first for the batch, the second
-/// for the missing ARN read alone.
+/// `LoadBalancerNotFound`, ...). The refusals are injected here, in AWS's wire format (the first
+/// for the batch, the second for the missing ARN read alone), so the exact sequence of calls is
+/// pinned; the emulator refuses the same way on its own
+/// (`a_deleted_load_balancer_is_left_out_of_the_tags`).
 #[tokio::test]
 async fn an_arn_aws_does_not_know_is_left_out_of_the_tags() {
     let settings = AwsSettings {
@@ -518,13 +519,9 @@ async fn an_http_listener_has_no_ssl_policy() {
     elb.delete_load_balancer(&lb.arn).await.unwrap();
 }
 
-// What AWS does and the emulator does not (yet): each test below asserts AWS's documented
-// behaviour and is ignored until the emulator has it (`cargo test -- --ignored` runs them).
-
 /// SetRulePriorities: "You can reorder the rules as long as there are no priority conflicts in
 /// the new order": two rules swap their priorities in one call.
 #[tokio::test]
-#[ignore = "emulator gap: moto checks each new priority against the current ones and answers PriorityInUse"]
 async fn two_rules_swap_priorities_in_one_call() {
     let (elb, _) = elbv2().await;
     let name = unique("swap");
@@ -553,7 +550,6 @@ async fn two_rules_swap_priorities_in_one_call() {
 /// `LoadBalancerNotFound`; the adapter leaves the ARN out. The injected version of this is
 /// `an_arn_aws_does_not_know_is_left_out_of_the_tags`.
 #[tokio::test]
-#[ignore = "emulator gap: moto answers DescribeTags for an unknown ARN with no tags, and for a deleted load balancer with the tags it had"]
 async fn a_deleted_load_balancer_is_left_out_of_the_tags() {
     let (elb, _) = elbv2().await;
     let name = unique("deleted");
@@ -563,10 +559,12 @@ async fn a_deleted_load_balancer_is_left_out_of_the_tags() {
     assert!(elb.tags(std::slice::from_ref(&lb.arn)).await.unwrap().is_empty());
 }
 
-/// CreateListener on a port the load balancer already listens on is `DuplicateListener` ("A
-/// listener with the specified port already exists."): AlreadyExists, observe again.
+/// CreateListener on a port the load balancer already listens on, with other settings, is
+/// `DuplicateListener` ("A listener with the specified port already exists."): AlreadyExists,
+/// observe again. With the same settings it is the listener already there ("This operation is
+/// idempotent [...] If you attempt to create multiple listeners with the same settings, each call
+/// succeeds.").
 #[tokio::test]
-#[ignore = "emulator gap: moto looks the port up among listener ARNs and creates a second listener on the port"]
 async fn a_second_listener_on_a_port_is_already_exists() {
     let (elb, _) = elbv2().await;
     let name = unique("dup");
@@ -579,8 +577,10 @@ async fn a_second_listener_on_a_port_is_already_exists() {
         ssl_policy: None,
         default_action: fixed_404(),
     };
-    elb.create_listener(&lb.arn, &http, &BTreeMap::new()).await.unwrap();
-    let err = elb.create_listener(&lb.arn, &http, &BTreeMap::new()).await.unwrap_err();
+    let first = elb.create_listener(&lb.arn, &http, &BTreeMap::new()).await.unwrap();
+    assert_eq!(elb.create_listener(&lb.arn, &http, &BTreeMap::new()).await.unwrap(), first);
+    let redirect = ListenerSettings { default_action: to_https(), ..http };
+    let err = elb.create_listener(&lb.arn, &redirect, &BTreeMap::new()).await.unwrap_err();
     assert_eq!((err.category, err.code.as_str()), (ErrorCategory::AlreadyExists, "DuplicateListener"), "{err}");
     assert_eq!(elb.listeners(&lb.arn).await.unwrap().len(), 1);
     elb.delete_load_balancer(&lb.arn).await.unwrap();

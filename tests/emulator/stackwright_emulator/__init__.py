@@ -13,7 +13,7 @@ EXTENSIONS = [
     "errors",  # AWS-shaped errors for operations moto does not implement
     "settings",  # the lifecycle delay setting (STACKWRIGHT_EMULATOR_DELAY)
     "ecs",  # CreateService fields, clientToken, deployments with a lifecycle, failing tasks
-    "elbv2",  # duplicate names, load balancer provisioning -> active
+    "elbv2",  # duplicate names, provisioning -> active, listeners, rule priorities, DescribeTags errors
     "autoscaling",  # Application Auto Scaling tagging, policies removed with their target, error codes
     "rds",  # instance lifecycle, pending modifications, final snapshots
     "elasticache",  # parameter groups, replication group lifecycle, members, reader endpoint

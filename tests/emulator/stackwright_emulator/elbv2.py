@@ -1,5 +1,6 @@
-"""Elastic Load Balancing v2: idempotent creation by name, load balancers that provision, and a
-security policy and certificates only on HTTPS and TLS listeners.
+"""Elastic Load Balancing v2: idempotent creation by name, load balancers that provision, a
+security policy and certificates only on HTTPS and TLS listeners, one listener a port, rule
+priorities reordered as a whole, and DescribeTags refusing an ARN that names nothing.
 
 moto 5.2 builds a load balancer's ARN from a random id before it checks for a duplicate, so a second
 CreateLoadBalancer with a name in use creates a second load balancer of that name; a second
@@ -38,12 +39,48 @@ Listeners (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/
   "Changing the protocol from HTTPS to HTTP, or from TLS to TCP, removes the security policy and
   default certificate properties." moto kept both. A change to HTTPS without ``SslPolicy`` (which
   AWS requires then) gets moto's default policy, as CreateListener does.
+* CreateListener (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateListener.html)
+  on a port the load balancer already has a listener on: "This operation is idempotent [...] If you
+  attempt to create multiple listeners with the same settings, each call succeeds": the same
+  protocol, SSL policy, default certificate, default actions and ALPN policy return the existing
+  listener (tags are not compared and not changed); other settings are ``DuplicateListener`` ("A
+  listener with the specified port already exists.", HTTP 400). moto looked the port up among the
+  load balancer's listener ARNs, never found it, and created a second listener on the port.
+
+Rules and tags:
+
+* SetRulePriorities (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetRulePriorities.html):
+  "You can reorder the rules as long as there are no priority conflicts in the new order. Any
+  existing rules that you do not specify retain their current priority." ``PriorityInUse`` is
+  answered when a new priority is held by a rule of the listener that the call does not move; so
+  rules can swap priorities in one call. moto checked each new priority against the current ones
+  (a swap was ``PriorityInUse``). moto's other checks stay: a priority given twice is
+  ``ValidationError``, an unknown rule ``RuleNotFound``.
+* DescribeTags (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTags.html,
+  Errors): an ARN of a load balancer, target group, listener, rule or trust store that does not
+  exist (or no longer does) refuses the whole call with ``LoadBalancerNotFound``,
+  ``TargetGroupNotFound``, ``ListenerNotFound``, ``RuleNotFound`` or ``TrustStoreNotFound`` (HTTP
+  400), for the first such ARN in the request. moto answered an unknown ARN with no tags and a
+  deleted resource with the tags it had (it keeps them after the delete). moto has no trust stores,
+  so every trust store ARN names nothing. A string that is no ELBv2 resource ARN is left to moto.
 """
 
+import copy
 import inspect
 
-from moto.elbv2.exceptions import DuplicateLoadBalancerName, DuplicateTargetGroupName
-from moto.elbv2.models import ELBv2Backend, FakeLoadBalancer
+from moto.elbv2.exceptions import (
+    DuplicateListenerError,
+    DuplicateLoadBalancerName,
+    DuplicatePriorityError,
+    DuplicateTargetGroupName,
+    ELBClientError,
+    ListenerNotFoundError,
+    LoadBalancerNotFoundError,
+    PriorityInUseError,
+    RuleNotFoundError,
+    TargetGroupNotFoundError,
+)
+from moto.elbv2.models import ELBv2Backend, FakeAction, FakeLoadBalancer
 from moto.elbv2.responses import ELBV2Response
 
 from . import lifecycle
@@ -76,6 +113,13 @@ _original_create_load_balancer = ELBv2Backend.create_load_balancer
 _original_create_target_group = ELBv2Backend.create_target_group
 _original_create_listener = ELBv2Backend.create_listener
 _original_modify_listener = ELBv2Backend.modify_listener
+_original_describe_tags = ELBv2Backend.describe_tags
+
+
+class TrustStoreNotFoundError(ELBClientError):
+    # botocore elbv2 model: TrustStoreNotFoundException, code TrustStoreNotFound, HTTP 400
+    code = "TrustStoreNotFound"
+    message = "The specified trust store does not exist."
 
 
 def _load_balancer_settings(lb):
@@ -137,7 +181,49 @@ def create_listener(self, *args, **kwargs):
     else:
         arguments["ssl_policy"] = None
         arguments["certificate"] = None
+    existing = _listener_on_port(self, arguments.get("load_balancer_arn"), arguments.get("port"))
+    if existing is not None:
+        # "If you attempt to create multiple listeners with the same settings, each call
+        # succeeds." (CreateListener); a port in use with other settings is DuplicateListener.
+        if _listener_settings(existing) == _requested_listener_settings(arguments):
+            return existing
+        raise DuplicateListenerError()
     return _original_create_listener(*call.args, **call.kwargs)
+
+
+def _listener_on_port(backend, load_balancer_arn, port):
+    balancer = backend.load_balancers.get(load_balancer_arn)
+    if balancer is None or port is None:
+        # an unknown load balancer is moto's LoadBalancerNotFound; a Gateway Load Balancer
+        # listener has no port
+        return None
+    return next((lst for lst in balancer.listeners.values() if str(lst.port) == str(port)), None)
+
+
+def _actions(actions):
+    return [action.data if isinstance(action, FakeAction) else action for action in actions or []]
+
+
+def _listener_settings(listener):
+    return {
+        "protocol": listener.protocol,
+        "ssl_policy": listener.ssl_policy,
+        "certificate": listener.certificate,
+        "actions": _actions(listener.default_actions),
+        "alpn_policy": listener.alpn_policy or [],
+    }
+
+
+def _requested_listener_settings(arguments):
+    # the actions as moto stores them (FakeAction fills in ForwardConfig defaults)
+    actions = [FakeAction(copy.deepcopy(action)) for action in _actions(arguments.get("actions"))]
+    return {
+        "protocol": (arguments.get("protocol") or "").upper(),
+        "ssl_policy": arguments.get("ssl_policy"),
+        "certificate": arguments.get("certificate"),
+        "actions": _actions(actions),
+        "alpn_policy": arguments.get("alpn_policy") or [],
+    }
 
 
 def modify_listener(self, *args, **kwargs):
@@ -154,6 +240,53 @@ def modify_listener(self, *args, **kwargs):
     return listener
 
 
+def set_rule_priorities(self, rule_priorities):
+    # moto's checks first: a priority given twice, then every rule exists.
+    priorities = [pair["Priority"] for pair in rule_priorities]
+    for priority in set(priorities):
+        if priorities.count(priority) > 1:
+            raise DuplicatePriorityError(priority)
+    moves = [
+        (self.describe_rules(listener_arn=None, rule_arns=[pair["RuleArn"]])[0], pair["Priority"])
+        for pair in rule_priorities
+    ]
+    # "You can reorder the rules as long as there are no priority conflicts in the new order. Any
+    # existing rules that you do not specify retain their current priority." (SetRulePriorities)
+    moved = {rule.arn for rule, _ in moves}
+    for rule, priority in moves:
+        listener = self.describe_listeners(None, [rule.listener_arn])[0]
+        for other in listener.rules.values():
+            if other.arn not in moved and other.priority == priority:
+                raise PriorityInUseError()
+    for rule, priority in moves:
+        rule.priority = priority
+    return [rule for rule, _ in moves]
+
+
+def _check_tagged_resource(backend, arn):
+    """Raises the error DescribeTags answers for an ARN that names no resource."""
+    resource = arn.split(":", 5)[5] if arn.count(":") >= 5 else ""
+    kind = resource.split("/", 1)[0]
+    listeners = [lst for lb in backend.load_balancers.values() for lst in lb.listeners.values()]
+    if kind == "loadbalancer" and arn not in backend.load_balancers:
+        raise LoadBalancerNotFoundError()
+    if kind == "targetgroup" and arn not in backend.target_groups:
+        raise TargetGroupNotFoundError()
+    if kind == "listener" and not any(lst.arn == arn for lst in listeners):
+        raise ListenerNotFoundError()
+    if kind == "listener-rule" and not any(rule.arn == arn for lst in listeners for rule in lst.rules.values()):
+        raise RuleNotFoundError()
+    if kind == "truststore":
+        raise TrustStoreNotFoundError()
+
+
+def describe_tags(self, resource_arns):
+    # DescribeTags (Errors): an ARN that names nothing refuses the whole call.
+    for arn in resource_arns:
+        _check_tagged_resource(self, arn)
+    return _original_describe_tags(self, resource_arns)
+
+
 def _activate(self):
     """moto activates every load balancer at the first DescribeLoadBalancers; here the lifecycle
     walk does."""
@@ -166,4 +299,6 @@ def install():
     ELBv2Backend.create_target_group = create_target_group
     ELBv2Backend.create_listener = create_listener
     ELBv2Backend.modify_listener = modify_listener
+    ELBv2Backend.set_rule_priorities = set_rule_priorities
+    ELBv2Backend.describe_tags = describe_tags
     lifecycle.settle_before(ELBV2Response)
