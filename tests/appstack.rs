@@ -117,20 +117,7 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
     let (vpc, public, private) = network(&f.ec2, 60).await;
     let ctl = f.env.controller_with_resync(&f.ns, "stacklife", "3s");
     // Every condition the stack passes through, in order.
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    {
-        let seen = seen.clone();
-        support::watch_from_now(f.api.clone(), move |s: &AppStack| {
-            for c in s.status.iter().flat_map(|st| st.common.conditions.iter()).filter(|c| c.status == "True") {
-                let entry = format!("{}/{}", c.type_, c.reason);
-                let mut seen = seen.lock().unwrap();
-                if seen.last() != Some(&entry) {
-                    seen.push(entry);
-                }
-            }
-        })
-        .await;
-    }
+    let seen = support::record_conditions(f.api.clone()).await;
     f.env.apply(&f.ns, &accunode(&vpc, &public, &private, "registry.example/accunode:v1"));
     let stack = wait_stack(&f.api, "accunode", "the stack is Ready", ready).await;
     let status = stack.status.clone().unwrap();

@@ -551,3 +551,25 @@ async fn a_failing_update_is_rolled_back_by_the_circuit_breaker() {
     assert_eq!(done.running_count, 2);
     ecs.delete_service(&cluster, &name).await.unwrap();
 }
+
+/// An operation the emulator does not implement answers AWS's own unknown-operation error in each
+/// protocol (awsJson: `UnknownOperationException`; awsQuery and ec2Query: `InvalidAction`), which
+/// the SDK parses and the adapter classifies as a request a person must change, not as a
+/// transient failure to retry (an HTML page would be unparseable).
+#[tokio::test]
+async fn an_operation_the_emulator_lacks_is_an_aws_error_the_adapter_classifies() {
+    use stackwright_cloud::CloudError;
+    let config = support::env().sdk_config().await;
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    let json = ecs.get_task_protection().cluster("default").send().await.unwrap_err();
+    let json = CloudError::from_sdk("ecs:GetTaskProtection", json);
+    let elbv2 = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    let query = elbv2.describe_trust_stores().send().await.unwrap_err();
+    let query = CloudError::from_sdk("elbv2:DescribeTrustStores", query);
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let ec2_query = ec2.describe_fpga_images().send().await.unwrap_err();
+    let ec2_query = CloudError::from_sdk("ec2:DescribeFpgaImages", ec2_query);
+    for (e, code) in [(&json, "UnknownOperationException"), (&query, "InvalidAction"), (&ec2_query, "InvalidAction")] {
+        assert_eq!((e.code.as_str(), e.category), (code, ErrorCategory::Invalid), "{e}");
+    }
+}

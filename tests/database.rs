@@ -90,8 +90,17 @@ async fn creates_modifies_reverts_drift_and_writes_nothing_in_steady_state() {
         "  version: \"15.7\"\n  instanceClass: db.t3.small\n  storage: {{sizeGiB: 20, maxSizeGiB: 100}}\n  databaseName: app\n  masterUsername: app_admin\n  backup: {{retentionDays: 7, window: \"03:00-04:00\"}}\n  maintenanceWindow: \"sun:04:30-sun:05:30\"\n  parameters: {{max_connections: \"200\"}}\n  logExports: [postgresql]\n  tags: {{team: data}}\n{}",
         explicit_network(&vpc, &subnets)
     );
+    // Every condition the database passes through, in order.
+    let seen = support::record_conditions(f.api.clone()).await;
     f.env.apply(&f.ns, &database("app-db", &spec));
     let db = wait_db(&f.api, "app-db", "the database is Ready", ready).await;
+    // The emulator's instance walks creating → backing-up → available: the database waited.
+    let passed = seen.lock().unwrap().clone();
+    let first_ready = passed.iter().position(|c| c.starts_with("Ready/")).unwrap();
+    assert!(
+        passed[..first_ready].iter().any(|c| c.starts_with("Reconciling/")),
+        "Reconciling before Ready: {passed:?}"
+    );
 
     // RDS holds exactly what the spec asks for, and what Stackwright always asks for.
     let id = identifier(&db);

@@ -369,6 +369,36 @@ pub fn metric(metrics: &str, series: &str) -> u64 {
         .map_or(0, |v| v as u64)
 }
 
+/// Records, from now on and in order, every condition that is True on the objects of `api`, as
+/// `Type/Reason` (a repeat of the last one is not recorded again).
+pub async fn record_conditions<K>(api: kube::Api<K>) -> std::sync::Arc<std::sync::Mutex<Vec<String>>>
+where
+    K: kube::Resource
+        + Clone
+        + k8s_openapi::serde::Serialize
+        + for<'de> k8s_openapi::serde::Deserialize<'de>
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let record = seen.clone();
+    watch_from_now(api, move |obj: &K| {
+        let value = serde_json::to_value(obj).unwrap_or_default();
+        let list = value["status"]["conditions"].as_array().cloned().unwrap_or_default();
+        for c in list.iter().filter(|c| c["status"] == "True") {
+            let entry = format!("{}/{}", c["type"].as_str().unwrap_or(""), c["reason"].as_str().unwrap_or(""));
+            let mut seen = record.lock().unwrap();
+            if seen.last() != Some(&entry) {
+                seen.push(entry);
+            }
+        }
+    })
+    .await;
+    seen
+}
+
 /// Calls `each` with every version of every object `api` lists and then sees change, from the
 /// moment this returns: it waits until the watch has listed, so no change after it is missed.
 /// The watch ends when the returned handle is aborted or the test ends.
