@@ -38,6 +38,9 @@ def _dependency(call, **kwargs):
 
 
 def test_security_group_referenced_by_another_groups_rule(client):
+    # API_DeleteSecurityGroup.html: a group "referenced by another security group in the same VPC"
+    # cannot be deleted (DependencyViolation, errors.overview.html); API_RevokeSecurityGroupIngress.html
+    # removes the reference. A rule of the group that names the group itself holds nothing.
     ec2, vpc, _ = _vpc(client)
     db, app = _sg(ec2, vpc, "db"), _sg(ec2, vpc, "app")
     permission = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": app}]}
@@ -53,6 +56,10 @@ def test_security_group_referenced_by_another_groups_rule(client):
 
 
 def test_security_group_and_subnets_of_a_db_instance(client, delay):
+    # API_DeleteSecurityGroup.html (a group "associated with an instance or network interface", here
+    # the DB instance's) and API_DeleteSubnet.html (what runs in the subnet must go first): both
+    # DependencyViolation (errors.overview.html) until RDS API_DeleteDBInstance.html has removed the
+    # instance, which holds them while deleting.
     ec2, vpc, subnets = _vpc(client)
     sg = _sg(ec2, vpc, "db")
     rds = client("rds")
@@ -73,6 +80,9 @@ def test_security_group_and_subnets_of_a_db_instance(client, delay):
 
 
 def test_security_group_and_subnets_of_a_cache(client):
+    # API_DeleteSecurityGroup.html and API_DeleteSubnet.html: DependencyViolation (errors.overview.html)
+    # while the network interfaces of an ElastiCache replication group (ElastiCache
+    # API_CreateReplicationGroup.html, SecurityGroupIds, CacheSubnetGroupName) use them.
     ec2, vpc, subnets = _vpc(client)
     sg = _sg(ec2, vpc, "cache")
     cache = client("elasticache")
@@ -89,6 +99,9 @@ def test_security_group_and_subnets_of_a_cache(client):
 
 
 def test_security_group_and_subnets_of_a_mount_target(client):
+    # API_DeleteSecurityGroup.html and API_DeleteSubnet.html: DependencyViolation (errors.overview.html)
+    # while an EFS mount target's network interface uses them (EFS API_CreateMountTarget.html: a mount
+    # target is a network interface in the subnet; API_DeleteMountTarget.html deletes it).
     ec2, vpc, subnets = _vpc(client)
     sg = _sg(ec2, vpc, "efs")
     efs = client("efs")
@@ -102,6 +115,10 @@ def test_security_group_and_subnets_of_a_mount_target(client):
 
 
 def test_security_group_and_subnets_of_a_load_balancer_and_an_ecs_service(client):
+    # API_DeleteSecurityGroup.html and API_DeleteSubnet.html: DependencyViolation (errors.overview.html)
+    # while the network interfaces of a load balancer (ELBv2 API_CreateLoadBalancer.html, Subnets,
+    # SecurityGroups) or of an ECS service's awsvpc tasks (ECS API_AwsVpcConfiguration.html) use them;
+    # ELBv2 API_DeleteLoadBalancer.html and ECS API_DeleteService.html release them.
     ec2, vpc, subnets = _vpc(client)
     lb_sg, task_sg = _sg(ec2, vpc, "lb"), _sg(ec2, vpc, "task")
     elbv2 = client("elbv2")
@@ -135,6 +152,9 @@ def test_security_group_and_subnets_of_a_load_balancer_and_an_ecs_service(client
 
 
 def test_nat_gateway_lifecycle_and_subnet(client, delay):
+    # API_CreateNatGateway.html, API_NatGateway.html (State: pending | failed | available | deleting |
+    # deleted), API_DeleteNatGateway.html; API_DeleteSubnet.html: DependencyViolation while the
+    # gateway's network interface is in the subnet (errors.overview.html, also NatGatewayNotFound).
     ec2, _, subnets = _vpc(client)
     allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
     delay(0.3)
@@ -187,6 +207,9 @@ def _address(ec2, allocation):
 
 
 def test_nat_gateway_client_token_returns_the_first_gateway(client):
+    # API_CreateNatGateway.html (ClientToken, echoed in the response); Run_Instance_Idempotency.html
+    # ("Ensuring idempotency in Amazon EC2 API requests": a repeated token returns the first result,
+    # other parameters are IdempotentParameterMismatch); errors.overview.html (Resource.AlreadyAssociated).
     ec2, vpc, subnets, _, allocation = _network(client)
     tags = [{"ResourceType": "natgateway", "Tags": [{"Key": "owner", "Value": "a"}]}]
     first = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=allocation, ClientToken="t-1",
@@ -214,6 +237,9 @@ def test_nat_gateway_client_token_returns_the_first_gateway(client):
 
 
 def test_an_address_in_use_is_not_released_and_a_deleted_nat_gateway_lets_it_go(client, delay):
+    # API_ReleaseAddress.html: in a nondefault VPC an associated address is not released
+    # (InvalidIPAddress.InUse, errors.overview.html); API_DeleteNatGateway.html: deleting a NAT
+    # gateway "disassociates its Elastic IP address, but does not release the address".
     ec2, _, subnets, _, allocation = _network(client)
     nat = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=allocation)["NatGateway"]["NatGatewayId"]
     address = _address(ec2, allocation)
@@ -232,6 +258,9 @@ def test_an_address_in_use_is_not_released_and_a_deleted_nat_gateway_lets_it_go(
 
 
 def test_an_internet_gateway_stays_while_public_addresses_are_mapped(client, delay):
+    # API_DetachInternetGateway.html: "The VPC must not contain any running instances with Elastic IP
+    # addresses or public IPv4 addresses" (DependencyViolation, errors.overview.html, with
+    # Gateway.NotAttached and Resource.AlreadyAssociated); API_AttachInternetGateway.html.
     ec2, vpc, subnets, igw, allocation = _network(client)
     nat = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=allocation)["NatGateway"]["NatGatewayId"]
     code, message = _error(ec2.detach_internet_gateway, InternetGatewayId=igw, VpcId=vpc)
@@ -250,6 +279,9 @@ def test_an_internet_gateway_stays_while_public_addresses_are_mapped(client, del
 
 
 def test_a_vpc_with_a_gateway_an_endpoint_or_a_security_group_is_not_deleted(client):
+    # API_DeleteVpc.html: "You must detach or delete all gateways and resources that are associated
+    # with the VPC before you can delete it", security groups other than the default one included
+    # (DependencyViolation, InvalidVpcID.NotFound: errors.overview.html).
     ec2 = client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
     message = f"The vpc '{vpc}' has dependencies and cannot be deleted."
@@ -272,6 +304,11 @@ def test_a_vpc_with_a_gateway_an_endpoint_or_a_security_group_is_not_deleted(cli
 
 
 def test_a_subnet_has_one_explicit_route_table_association(client):
+    # API_AssociateRouteTable.html (Resource.AlreadyAssociated, errors.overview.html) with the Amazon
+    # VPC User Guide, VPC_Route_Tables.html ("A subnet can only be associated with one route table at
+    # a time"), API_DisassociateRouteTable.html,
+    # API_DeleteRouteTable.html ("You must disassociate the route table from any subnets before you
+    # can delete it"), API_DeleteSubnet.html.
     ec2, vpc, subnets = _vpc(client)
     first = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     second = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
@@ -293,6 +330,10 @@ def test_a_subnet_has_one_explicit_route_table_association(client):
 
 
 def test_gateway_endpoint_client_token_route_tables_and_deletion(client):
+    # API_CreateVpcEndpoint.html (ClientToken, RouteTableIds) with Run_Instance_Idempotency.html
+    # (IdempotentParameterMismatch); API_ModifyVpcEndpoint.html (AddRouteTableIds, RemoveRouteTableIds);
+    # API_DeleteVpcEndpoints.html with API_UnsuccessfulItem.html (InvalidVpcEndpoint.NotFound);
+    # the routes to the service's prefix list: Amazon VPC PrivateLink guide, "Gateway endpoints".
     ec2, vpc, _ = _vpc(client)
     tables = [ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"] for _ in range(3)]
     service = "com.amazonaws.us-east-1.s3"
@@ -335,6 +376,8 @@ def _tags(resource_type, **tags):
 
 
 def test_nat_gateways_filtered_by_tag_and_tag_key(client):
+    # API_DescribeNatGateways.html (filters tag:<key> and tag-key) and API_Filter.html (values ORed,
+    # filters ANDed, wildcards * and ?, backslash escapes).
     ec2, vpc, subnets = _vpc(client)
     nats = {}
     for name, subnet, tags in (
@@ -382,7 +425,10 @@ def test_nat_gateways_filtered_by_tag_and_tag_key(client):
 
 def test_the_vpc_network_resources_are_filtered_by_tag(client):
     """moto's own filters on the other describes of a VPC's network, which the emulator leaves as
-    they are: tag:<key> (any value, wildcards) and tag-key."""
+    they are: tag:<key> (any value, wildcards) and tag-key. API_DescribeVpcs.html,
+    API_DescribeSubnets.html, API_DescribeRouteTables.html, API_DescribeInternetGateways.html,
+    API_DescribeAddresses.html, API_DescribeVpcEndpoints.html (the tag:<key> and tag-key filters of
+    each) and API_Filter.html."""
     ec2 = client("ec2")
     created = {}
     for stack in ("shop-web", "shop-api"):

@@ -21,6 +21,11 @@ def _subnet(client):
 
 
 def test_file_system_and_mount_target_lifecycles(client, delay):
+    # API_CreateFileSystem.html and API_FileSystemDescription.html (LifeCycleState creating ->
+    # available; deleting, then FileSystemNotFound), API_CreateMountTarget.html
+    # (IncorrectFileSystemLifeCycleState unless the file system is available),
+    # API_MountTargetDescription.html (LifeCycleState), API_DeleteMountTarget.html (MountTargetNotFound
+    # afterwards), API_DeleteFileSystem.html (FileSystemInUse while it has mount targets).
     efs = client("efs")
     subnet = _subnet(client)
     delay(0.3)
@@ -67,6 +72,8 @@ def test_file_system_and_mount_target_lifecycles(client, delay):
 
 
 def test_creation_token_reuse_names_the_file_system(client):
+    # API_CreateFileSystem.html: FileSystemAlreadyExists, HTTP 409, "Returned if the file system you
+    # are trying to create already exists, with the creation token you provided", with its FileSystemId.
     efs = client("efs")
     fs_id = efs.create_file_system(CreationToken="token")["FileSystemId"]
     with pytest.raises(ClientError) as error:

@@ -6,7 +6,10 @@ API_DeleteCacheParameterGroup.html, API_DescribeCacheParameters.html,
 API_CreateReplicationGroup.html, API_ModifyReplicationGroup.html, API_DeleteReplicationGroup.html,
 API_ReplicationGroup.html, API_NodeGroup.html, API_CacheCluster.html, API_DeleteCacheSubnetGroup.html,
 API_IncreaseReplicaCount.html, API_DecreaseReplicaCount.html, API_AddTagsToResource.html,
-API_ModifyCacheSubnetGroup.html.
+API_ModifyCacheSubnetGroup.html, API_ResetCacheParameterGroup.html,
+API_DescribeEngineDefaultParameters.html; the parameters' defaults: ElastiCache User Guide,
+"Redis OSS-specific parameters" / "Engine specific parameters" (ParameterGroups.Redis.html,
+ParameterGroups.Engine.html).
 """
 
 import json
@@ -109,6 +112,93 @@ def test_parameter_group_create_describe_modify_reset(client):
     assert parameters()["maxmemory-policy"]["ParameterValue"] == "volatile-lru"
 
 
+# The eviction policies of Stackwright's Cache evictionPolicy (crates/api/src/cache.rs), each the
+# maxmemory-policy value the controller sets (crates/controller/src/cache/desired.rs).
+EVICTION_POLICIES = {
+    "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random",
+    "volatile-ttl", "noeviction",
+}
+
+
+def test_redis7_parameters_have_the_aws_defaults(client):
+    """DescribeCacheParameters on ``default.redis7``, and on a group created with family redis7 as the
+    controller creates its groups, lists the parameters Stackwright sets with their AWS defaults.
+
+    ElastiCache User Guide, "Redis OSS-specific parameters" (red-ug/ParameterGroups.Redis.html; in the
+    current guide "Engine specific parameters", dg/ParameterGroups.Engine.html), section "Redis OSS 7
+    parameter changes": parameter group family redis7, default group ``default.redis7`` for cluster
+    mode disabled; the family keeps the parameters of the earlier versions with their defaults.
+    maxmemory-policy (table "Redis OSS 2.6.13 parameters"): default volatile-lru, type string,
+    modifiable, changes take effect immediately; the LFU policies joined its values with Redis OSS 4.0
+    ("Redis OSS 4.0.10 parameter changes"). notify-keyspace-events ("Redis OSS 2.8.6 added
+    parameters"): default an empty string (no notifications), type string, modifiable, immediately.
+    API_DescribeCacheParameters.html (Source user | system | engine-default), API_Parameter.html,
+    API_DescribeEngineDefaultParameters.html, API_ModifyCacheParameterGroup.html,
+    API_ResetCacheParameterGroup.html (ParameterNameValues: the named parameters only).
+
+    What the product relies on: the controller sets maxmemory-policy from evictionPolicy, reads back
+    only ``Source=user`` (so a default must not read as set), and resets by name a parameter the
+    object no longer sets (notify-keyspace-events in its plan tests).
+    """
+    cache = client("elasticache")
+    group = cache.describe_cache_parameter_groups(CacheParameterGroupName="default.redis7")["CacheParameterGroups"][0]
+    assert group["CacheParameterGroupFamily"] == "redis7"
+    cache.create_cache_parameter_group(
+        CacheParameterGroupName="cache-params-redis7", CacheParameterGroupFamily="redis7", Description="owned"
+    )
+
+    def parameters(name, **kw):
+        items = cache.describe_cache_parameters(CacheParameterGroupName=name, **kw)["Parameters"]
+        return {p["ParameterName"]: p for p in items}
+
+    engine_defaults = cache.describe_engine_default_parameters(CacheParameterGroupFamily="redis7")["EngineDefaults"]
+    assert engine_defaults["CacheParameterGroupFamily"] == "redis7"
+    listings = {
+        "default.redis7": parameters("default.redis7"),
+        "cache-params-redis7": parameters("cache-params-redis7"),
+        "engine defaults": {p["ParameterName"]: p for p in engine_defaults["Parameters"]},
+    }
+
+    def kind(parameter):
+        return parameter["DataType"], parameter["IsModifiable"], parameter["ChangeType"]
+
+    for where, listed in listings.items():
+        policy = listed["maxmemory-policy"]
+        assert policy["ParameterValue"] == "volatile-lru", where
+        assert kind(policy) == ("string", True, "immediate"), where
+        assert set(policy["AllowedValues"].split(",")) == EVICTION_POLICIES, where
+        events = listed["notify-keyspace-events"]
+        assert events.get("ParameterValue", "") == "", where  # the empty string: no notifications
+        assert kind(events) == ("string", True, "immediate"), where
+    for name in ("default.redis7", "cache-params-redis7"):
+        assert parameters(name)["maxmemory-policy"]["Source"] == "system"
+        assert parameters(name, Source="user") == {}, name
+        assert "maxmemory-policy" in parameters(name, Source="engine-default")
+
+    cache.modify_cache_parameter_group(
+        CacheParameterGroupName="cache-params-redis7",
+        ParameterNameValues=[
+            {"ParameterName": "maxmemory-policy", "ParameterValue": "allkeys-lru"},
+            {"ParameterName": "notify-keyspace-events", "ParameterValue": "Ex"},
+        ],
+    )
+    user = parameters("cache-params-redis7", Source="user")
+    assert {n: p["ParameterValue"] for n, p in user.items()} == {
+        "maxmemory-policy": "allkeys-lru", "notify-keyspace-events": "Ex",
+    }
+    cache.reset_cache_parameter_group(
+        CacheParameterGroupName="cache-params-redis7", ParameterNameValues=[{"ParameterName": "notify-keyspace-events"}]
+    )
+    assert list(parameters("cache-params-redis7", Source="user")) == ["maxmemory-policy"]
+    assert parameters("cache-params-redis7")["notify-keyspace-events"].get("ParameterValue", "") == ""
+    cache.reset_cache_parameter_group(
+        CacheParameterGroupName="cache-params-redis7", ParameterNameValues=[{"ParameterName": "maxmemory-policy"}]
+    )
+    assert parameters("cache-params-redis7")["maxmemory-policy"]["ParameterValue"] == "volatile-lru"
+    assert parameters("cache-params-redis7", Source="user") == {}
+    assert parameters("default.redis7")["maxmemory-policy"]["ParameterValue"] == "volatile-lru"
+
+
 def test_parameter_group_errors(client):
     # API_CreateCacheParameterGroup.html (CacheParameterGroupAlreadyExists),
     # API_DescribeCacheParameterGroups.html (CacheParameterGroupNotFound),
@@ -182,6 +272,10 @@ def test_replication_group_members_endpoints_and_settings(client):
 
 
 def test_valkey_single_node(client):
+    # API_CreateReplicationGroup.html (Engine valkey, NumCacheClusters 1: the primary alone, so
+    # AutomaticFailover disabled), API_CacheCluster.html (Engine, CacheParameterGroup of the member);
+    # default.valkey8: ElastiCache User Guide, "Engine specific parameters" (ParameterGroups.Engine.html),
+    # "Valkey 8.0 parameter changes" (parameter group family valkey8).
     cache, group, _ = _group(client, replicas=0, Engine="valkey", EngineVersion="8.0", AuthToken=None,
                              CacheParameterGroupName="default.valkey8")
     assert group["Engine"] == "valkey"

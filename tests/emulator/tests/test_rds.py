@@ -200,6 +200,8 @@ def test_delete_with_final_snapshot(client, delay):
 
 
 def test_delete_walks_deleting_then_gone(client, delay):
+    # API_DeleteDBInstance.html and API_DBInstance.html (DBInstanceStatus deleting), then
+    # API_DescribeDBInstances.html: DBInstanceNotFound.
     rds, _, _ = _db(client)
     delay(0.3)
     rds.delete_db_instance(DBInstanceIdentifier="db1", SkipFinalSnapshot=True)
@@ -214,6 +216,9 @@ def test_delete_walks_deleting_then_gone(client, delay):
 
 
 def test_delete_while_creating_cannot_take_a_final_snapshot(client, delay):
+    # API_DeleteDBInstance.html: InvalidDBInstanceState ("The DB instance isn't in a valid state.") for
+    # a final snapshot of an instance still creating, which API_CreateDBSnapshot.html refuses the same
+    # way; SkipFinalSnapshot deletes it.
     delay(100)
     rds, _, _ = _db(client)
     with pytest.raises(ClientError) as error:
