@@ -492,7 +492,16 @@ fn the_iam_policy_grants_every_operation_the_adapters_call() {
         ("iam", "iam"),
         ("logs", "logs"),
     ] {
-        let source = read(&format!("crates/cloud/src/{module}.rs"));
+        // The module is a file, or a folder of files (`ec2/`).
+        let folder = repo_root().join("crates/cloud/src").join(module);
+        let source = if folder.is_dir() {
+            let mut files: Vec<PathBuf> =
+                std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect();
+            files.sort();
+            files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect::<Vec<_>>().join("\n")
+        } else {
+            read(&format!("crates/cloud/src/{module}.rs"))
+        };
         // `call!("Operation", ...)`, also where rustfmt put the operation on the next line.
         let operations: Vec<&str> = source
             .split("call!(")

@@ -2,10 +2,10 @@
 //! examples/, converge against the local environment, and RDS and ElastiCache hold what
 //! SYSTEMS.md describes, checked attribute by attribute with independent SDK clients.
 //!
-//! Each example's AppStack runs, reconciled by the same controller, on an existing network the
-//! test makes in the system's region: the examples describe a network the stack owns
-//! (`network.managed`), which this version does not implement yet, so the test puts its VPC and
-//! subnets in the stack's `network` and leaves the rest of the manifest as written.
+//! Each example's AppStack is applied too, reconciled by the same controller, on an existing
+//! network the test makes in the system's region (the test puts its VPC and subnets in the
+//! stack's `network` and leaves the rest of the manifest as written): the Databases and Caches
+//! are placed through it. The stacks in their own networks are run by `systems_stacks.rs`.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 

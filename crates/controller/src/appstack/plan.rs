@@ -283,6 +283,16 @@ pub fn plan(
     id: &ObjectIdentity,
     adopt: bool,
 ) -> Planned {
+    // Refused rather than run without the storage the spec asks for: the data would not persist.
+    if let Some(s) = want.services.iter().find(|s| !s.spec.volumes.is_empty()) {
+        return Planned::blocked(
+            reason::INVALID_SPEC,
+            format!(
+                "service {} has volumes, which this version of Stackwright does not mount yet (EFS volumes are not implemented): remove volumes to run it without persistent storage",
+                s.name
+            ),
+        );
+    }
     let mut tags = Vec::new();
     if let Some(blocked) = conflicts(want, observed, id, adopt, &mut tags) {
         return blocked;
@@ -1020,6 +1030,16 @@ mod tests {
             "{:?}",
             p.steps
         );
+    }
+
+    #[test]
+    fn a_service_with_volumes_is_refused_with_no_write_rather_than_run_without_its_storage() {
+        let mut spec = accunode();
+        spec.services[0].volumes = serde_yaml::from_str("[{name: data, mountPath: /data}]").expect("volumes");
+        let want = desired(&spec, &id(), "us-east-1");
+        let p = plan(&want, &rendered(&want), &Observed::default(), &[], &id(), false);
+        assert!(p.steps.is_empty());
+        assert!(p.blocked.is_some_and(|(r, m)| r == "InvalidSpec" && m.contains("service api has volumes")));
     }
 
     #[test]
