@@ -235,6 +235,22 @@ def _replay(existing, request, token, key):
     return ActionResult({key: existing, "ClientToken": token})
 
 
+def _idempotent(response, token, request, existing, create, key):
+    """A create with ClientToken `token`: the resource an earlier request with the token made, if
+    any (`_replay` checks the parameters), else a new one that remembers the token and request."""
+    if token:
+        for resource in list(existing.values()):
+            if resource.__dict__.get("_sw_client_token") == token:
+                return _replay(resource, request, token, key)
+    result = create(response)
+    if token:
+        resource = result.result[key]
+        resource.__dict__["_sw_client_token"] = token
+        resource.__dict__["_sw_request"] = request
+        result.result["ClientToken"] = token
+    return result
+
+
 def create_nat_gateway_response(self):
     token = self._get_param("ClientToken")
     request = (
@@ -243,17 +259,7 @@ def create_nat_gateway_response(self):
         self._get_param("ConnectivityType") or "public",
         tuple(self._get_param("SecondaryAllocationIds", []) or []),
     )
-    if token:
-        for nat in list(self.ec2_backend.nat_gateways.values()):
-            if nat.__dict__.get("_sw_client_token") == token:
-                return _replay(nat, request, token, "NatGateway")
-    result = _create_nat_gateway_response(self)
-    if token:
-        nat = result.result["NatGateway"]
-        nat.__dict__["_sw_client_token"] = token
-        nat.__dict__["_sw_request"] = request
-        result.result["ClientToken"] = token
-    return result
+    return _idempotent(self, token, request, self.ec2_backend.nat_gateways, _create_nat_gateway_response, "NatGateway")
 
 
 def create_vpc_endpoint_response(self):
@@ -266,17 +272,9 @@ def create_vpc_endpoint_response(self):
         tuple(sorted(self._get_param("SubnetIds", []) or [])),
         tuple(sorted(self._get_param("SecurityGroupIds", []) or [])),
     )
-    if token:
-        for endpoint in list(self.ec2_backend.vpc_end_points.values()):
-            if endpoint.__dict__.get("_sw_client_token") == token:
-                return _replay(endpoint, request, token, "VpcEndpoint")
-    result = _create_vpc_endpoint_response(self)
-    if token:
-        endpoint = result.result["VpcEndpoint"]
-        endpoint.__dict__["_sw_client_token"] = token
-        endpoint.__dict__["_sw_request"] = request
-        result.result["ClientToken"] = token
-    return result
+    return _idempotent(
+        self, token, request, self.ec2_backend.vpc_end_points, _create_vpc_endpoint_response, "VpcEndpoint"
+    )
 
 
 def release_address(self, address=None, allocation_id=None):

@@ -22,7 +22,8 @@ pub struct Wave<'a> {
     pub hashes: &'a RevisionHashes,
 }
 
-fn created<T>(result: Result<T, CloudError>) -> Result<(), CloudError> {
+/// A create that found its resource already there (a retry after a crash) is success.
+pub(crate) fn created<T>(result: Result<T, CloudError>) -> Result<(), CloudError> {
     match result {
         Ok(_) => Ok(()),
         Err(e) if e.category == ErrorCategory::AlreadyExists => Ok(()),

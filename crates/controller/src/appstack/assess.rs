@@ -242,11 +242,6 @@ pub fn network(want: &DesiredStack, owned: Option<(&DesiredNetwork, &ObservedNet
 
 /// The network's part of the inventory.
 pub fn network_inventory(have: &ObservedNetwork, id: &ObjectIdentity) -> Vec<OwnedResource> {
-    let entry = |kind: Owned, id: &str, state: &str| OwnedResource {
-        kind: kind.kind().into(),
-        id: id.into(),
-        state: state.into(),
-    };
     let mut out = Vec::new();
     if let Some(v) = &have.vpc {
         out.push(entry(Owned::Vpc, &v.id, &v.state));
@@ -276,13 +271,13 @@ pub fn network_inventory(have: &ObservedNetwork, id: &ObjectIdentity) -> Vec<Own
     out
 }
 
+/// One line of the inventory.
+fn entry(kind: Owned, id: &str, state: &str) -> OwnedResource {
+    OwnedResource { kind: kind.kind().into(), id: id.into(), state: state.into() }
+}
+
 /// The inventory of what the stack owns, as observed.
 pub fn inventory(want: &DesiredStack, observed: &Observed) -> Vec<OwnedResource> {
-    let entry = |kind: Owned, id: &str, state: &str| OwnedResource {
-        kind: kind.kind().into(),
-        id: id.into(),
-        state: state.into(),
-    };
     let mut out = Vec::new();
     out.push(match &observed.cluster {
         Some(c) => entry(Owned::Cluster, &c.arn, &c.status),

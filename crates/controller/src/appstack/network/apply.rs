@@ -5,16 +5,9 @@
 use stackwright_cloud::ec2::Ec2;
 use stackwright_cloud::{CloudError, ErrorCategory};
 
+use super::super::apply::created;
 use super::desired::DesiredNetwork;
 use super::plan::NetStep;
-
-fn done<T>(result: Result<T, CloudError>) -> Result<(), CloudError> {
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) if e.category == ErrorCategory::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
-    }
-}
 
 /// Sends `steps`. `want` is None for a deletion (no step then creates anything).
 pub async fn apply(ec2: &Ec2, want: Option<&DesiredNetwork>, steps: &[NetStep]) -> Result<(), CloudError> {
@@ -36,28 +29,28 @@ async fn apply_step(ec2: &Ec2, want: Option<&DesiredNetwork>, step: &NetStep) ->
     match step {
         NetStep::CreateVpc => {
             let w = want()?;
-            done(ec2.create_vpc(&w.cidr, &w.tags_of("vpc")).await)
+            created(ec2.create_vpc(&w.cidr, &w.tags_of("vpc")).await)
         }
         NetStep::EnableDnsHostnames(vpc) => ec2.enable_dns_hostnames(vpc).await,
         NetStep::CreateSubnet { vpc, part, cidr, zone } => {
-            done(ec2.create_subnet(vpc, cidr, zone, &want()?.tags_of(part)).await)
+            created(ec2.create_subnet(vpc, cidr, zone, &want()?.tags_of(part)).await)
         }
-        NetStep::CreateInternetGateway => done(ec2.create_internet_gateway(&want()?.tags_of("igw")).await),
+        NetStep::CreateInternetGateway => created(ec2.create_internet_gateway(&want()?.tags_of("igw")).await),
         NetStep::AttachInternetGateway { gateway, vpc } => ec2.attach_internet_gateway(gateway, vpc).await,
-        NetStep::AllocateAddress(part) => done(ec2.allocate_address(&want()?.tags_of(part)).await),
+        NetStep::AllocateAddress(part) => created(ec2.allocate_address(&want()?.tags_of(part)).await),
         NetStep::CreateNatGateway { part, subnet, allocation } => {
             let w = want()?;
-            done(ec2.create_nat_gateway(subnet, allocation, &w.client_token(part), &w.tags_of(part)).await)
+            created(ec2.create_nat_gateway(subnet, allocation, &w.client_token(part), &w.tags_of(part)).await)
         }
-        NetStep::CreateRouteTable { vpc, part } => done(ec2.create_route_table(vpc, &want()?.tags_of(part)).await),
-        NetStep::CreateRoute { table, route } => done(ec2.create_route(table, route).await),
+        NetStep::CreateRouteTable { vpc, part } => created(ec2.create_route_table(vpc, &want()?.tags_of(part)).await),
+        NetStep::CreateRoute { table, route } => created(ec2.create_route(table, route).await),
         NetStep::ReplaceRoute { table, route } => ec2.replace_route(table, route).await,
         NetStep::DeleteRoute { table, destination } => ec2.delete_route(table, destination).await,
-        NetStep::Associate { table, subnet } => done(ec2.associate_route_table(table, subnet).await),
+        NetStep::Associate { table, subnet } => created(ec2.associate_route_table(table, subnet).await),
         NetStep::Disassociate(association) => ec2.disassociate_route_table(association).await,
         NetStep::CreateEndpoint { vpc, service, tables } => {
             let w = want()?;
-            done(ec2.create_gateway_endpoint(vpc, service, tables, &w.client_token("s3"), &w.tags_of("s3")).await)
+            created(ec2.create_gateway_endpoint(vpc, service, tables, &w.client_token("s3"), &w.tags_of("s3")).await)
         }
         NetStep::SetEndpointTables { endpoint, add, remove } => {
             ec2.set_endpoint_route_tables(endpoint, add, remove).await
