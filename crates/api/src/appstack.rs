@@ -1270,7 +1270,9 @@ spec:
         assert_eq!(prop(&binding, "services").x_kubernetes_list_type.as_deref(), Some("set"));
 
         let lb = prop(&spec, "loadBalancer");
-        assert!(prop(&lb, "certificateArn").pattern.is_some_and(|p| p.starts_with("^arn:aws[a-z-]*:acm:")));
+        let certificate = prop(&lb, "certificateArn").pattern.expect("certificateArn has a pattern");
+        assert!(certificate.starts_with("^arn:aws[a-z-]*:(acm:"), "{certificate}");
+        assert!(certificate.contains("|iam::[0-9]{12}:server-certificate/"), "{certificate}");
         assert_eq!(prop(&lb, "scheme").enum_.map(|e| e.len()), Some(2));
         assert_eq!(
             lb.default.map(|d| d.0),
