@@ -12,14 +12,15 @@ EXTENSIONS = [
     "s3_roots",  # S3 REST-XML response root element names
     "errors",  # AWS-shaped errors for operations moto does not implement
     "settings",  # the lifecycle delay setting (STACKWRIGHT_EMULATOR_DELAY)
-    "ecs",  # CreateService fields, clientToken, deployments with a lifecycle, failing tasks
+    "ecs",  # CreateService fields, clientToken, deployments with a lifecycle, failing tasks, EFS volume rules
     "elbv2",  # duplicate names, provisioning -> active, listeners, rule priorities, DescribeTags errors
     "autoscaling",  # Application Auto Scaling tagging, policies removed with their target, error codes
     "rds",  # instance lifecycle, pending modifications, final snapshots
     "elasticache",  # parameter groups, replication group lifecycle, members, reader endpoint
     "ec2",  # DependencyViolation for what is in use, NAT gateway lifecycle, VPC network rules and tokens
-    "efs",  # file system lifecycle
+    "efs",  # file system, mount target and access point lifecycles, idempotency and not-found errors
     "secretsmanager",  # CreateSecret for the name of a secret scheduled for deletion
+    "servicediscovery",  # Cloud Map HTTP namespaces: idempotency, filters, in-use errors; ECS Service Connect
     "control",  # test control routes: /stackwright-emulator/ (maintenance windows, finishing lifecycles)
 ]
 

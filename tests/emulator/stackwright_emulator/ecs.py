@@ -44,6 +44,17 @@ behave as the ECS API Reference and Developer Guide describe:
   "(service S) (deployment ecs-svc/N) deployment completed." and "(service S) has reached a steady
   state.", newest first.
 
+* **Task definitions with EFS volumes** (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html,
+  https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_EFSVolumeConfiguration.html,
+  https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_EFSAuthorizationConfig.html,
+  https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_MountPoint.html): RegisterTaskDefinition
+  refuses with ``ClientException`` a volume whose ``authorizationConfig`` names an ``accessPointId``
+  while its ``rootDirectory`` is set to anything but ``/``; a volume with an access point or with
+  ``authorizationConfig.iam`` ``ENABLED`` whose ``transitEncryption`` is not ``ENABLED``; and a
+  container ``mountPoints`` entry whose ``sourceVolume`` names no volume of the task definition
+  ("Unknown volume 'NAME'."). moto registered all three. What is accepted reads back as registered
+  (moto's own round trip, with ``rootDirectory`` ``/`` filled in when omitted, as AWS does).
+
 Timing: a deployment's rollout takes :func:`~.settings.delay` seconds (read when it starts), or the
 value of the service tag ``stackwright-emulator/rollout-seconds`` when the service has one. States
 are evaluated lazily whenever a service is read or changed; nothing runs in the background. A
@@ -59,7 +70,7 @@ import uuid
 from moto.core.responses import ActionResult
 from moto.core.utils import utcfromtimestamp, utcnow
 from moto.ecs.exceptions import InvalidParameterException
-from moto.ecs.exceptions import ECSException
+from moto.ecs.exceptions import ECSException, EcsClientException
 from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import mock_random
@@ -532,6 +543,47 @@ def list_services(self, cluster_str, scheduling_strategy=None, launch_type=None)
     return _original_list_services(self, cluster_str, scheduling_strategy, launch_type)
 
 
+_original_register_task_definition = EC2ContainerServiceBackend.register_task_definition
+
+
+def register_task_definition(self, family, container_definitions, volumes=None, *args, **kwargs):
+    """moto's RegisterTaskDefinition, after the EFS volume and mount point rules of the API
+    Reference (EFSVolumeConfiguration, EFSAuthorizationConfig, MountPoint)."""
+    _check_efs_volumes(volumes or [])
+    _check_mount_points(volumes or [], container_definitions or [])
+    return _original_register_task_definition(self, family, container_definitions, volumes, *args, **kwargs)
+
+
+def _check_efs_volumes(volumes):
+    for volume in volumes:
+        efs = volume.get("efsVolumeConfiguration")
+        if not efs:
+            continue
+        name = volume.get("name")
+        authorization = efs.get("authorizationConfig") or {}
+        access_point = authorization.get("accessPointId")
+        root = efs.get("rootDirectory")
+        if access_point and root is not None and root != "/":
+            raise EcsClientException(
+                f"Invalid EFS volume '{name}': when an access point is specified, the root directory "
+                "must be omitted or set to '/'."
+            )
+        if (access_point or authorization.get("iam") == "ENABLED") and efs.get("transitEncryption") != "ENABLED":
+            raise EcsClientException(
+                f"Invalid EFS volume '{name}': transit encryption must be enabled when an access point "
+                "or IAM authorization is used."
+            )
+
+
+def _check_mount_points(volumes, container_definitions):
+    names = {volume.get("name") for volume in volumes}
+    for container in container_definitions:
+        for mount_point in container.get("mountPoints") or []:
+            source = mount_point.get("sourceVolume")
+            if source is None or source not in names:
+                raise EcsClientException(f"Unknown volume '{source if source is not None else 'null'}'.")
+
+
 # --- response -------------------------------------------------------------------------------------
 
 
@@ -575,4 +627,5 @@ def install():
     EC2ContainerServiceBackend.delete_service = delete_service
     EC2ContainerServiceBackend.describe_services = describe_services
     EC2ContainerServiceBackend.list_services = list_services
+    EC2ContainerServiceBackend.register_task_definition = register_task_definition
     EC2ContainerServiceResponse.create_service = create_service_response

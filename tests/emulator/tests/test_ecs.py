@@ -1,5 +1,5 @@
 """ecs: CreateService keeps every field, clientToken idempotency, deployments that roll out, failing
-tasks and the deployment circuit breaker."""
+tasks and the deployment circuit breaker; task definitions with EFS volumes."""
 
 import time
 
@@ -52,6 +52,8 @@ def test_create_service_keeps_every_field(ecs, client):
     group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
     network = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group], "assignPublicIp": "DISABLED"}}
     target_group = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
+    # Service Connect needs its Cloud Map namespace to exist (API_ServiceConnectConfiguration.html).
+    client("servicediscovery").create_http_namespace(Name="apps")
     connect = {"enabled": True, "namespace": "apps"}
     created = ecs.create_service(
         cluster="apps",
@@ -432,3 +434,113 @@ def test_failing_first_deployment_has_nothing_to_roll_back_to(ecs):
     )
     [deployment] = service(ecs)["deployments"]
     assert (deployment["status"], deployment["rolloutState"]) == ("PRIMARY", "FAILED")
+
+
+# --- task definitions with EFS volumes ------------------------------------------------------------
+
+EFS_CONTAINER = {
+    "name": "web",
+    "image": GOOD,
+    "memory": 512,
+    "mountPoints": [{"sourceVolume": "data", "containerPath": "/data", "readOnly": True}],
+}
+
+
+def register_efs(ecs, efs_configuration, containers=None):
+    return ecs.register_task_definition(
+        family="files",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=containers or [EFS_CONTAINER],
+        volumes=[{"name": "data", "efsVolumeConfiguration": efs_configuration}],
+    )["taskDefinition"]
+
+
+def client_error(call, *args, **kwargs):
+    with pytest.raises(ClientError) as error:
+        call(*args, **kwargs)
+    return error.value.response["Error"]
+
+
+def test_efs_volume_reads_back_as_registered(ecs):
+    # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html: the
+    # task definition (API_TaskDefinition.html) reads back with its volumes (API_Volume.html,
+    # API_EFSVolumeConfiguration.html, API_EFSAuthorizationConfig.html) and the containers'
+    # mountPoints (API_MountPoint.html) as registered; rootDirectory omitted reads "/" ("Specifying /
+    # will have the same effect as omitting this parameter").
+    configuration = {
+        "fileSystemId": "fs-0123456789abcdef0",
+        "transitEncryption": "ENABLED",
+        "transitEncryptionPort": 2999,
+        "authorizationConfig": {"accessPointId": "fsap-0123456789abcdef0", "iam": "ENABLED"},
+    }
+    registered = register_efs(ecs, dict(configuration))
+    described = ecs.describe_task_definition(taskDefinition="files")["taskDefinition"]
+    for read in (registered, described):
+        assert read["volumes"] == [{"name": "data", "efsVolumeConfiguration": {**configuration, "rootDirectory": "/"}}]
+        assert read["containerDefinitions"][0]["mountPoints"] == EFS_CONTAINER["mountPoints"]
+
+    # without an access point, any rootDirectory and transit encryption off are fine
+    plain = {"fileSystemId": "fs-0123456789abcdef0", "rootDirectory": "/shared", "transitEncryption": "DISABLED"}
+    register_efs(ecs, dict(plain))
+    described = ecs.describe_task_definition(taskDefinition="files:2")["taskDefinition"]
+    assert described["volumes"] == [{"name": "data", "efsVolumeConfiguration": plain}]
+
+
+def test_access_point_with_root_directory_is_a_client_exception(ecs):
+    # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_EFSVolumeConfiguration.html
+    # (rootDirectory) and API_EFSAuthorizationConfig.html (accessPointId): "If an access point is
+    # specified, the root directory value specified in the EFSVolumeConfiguration must either be
+    # omitted or set to /". RegisterTaskDefinition's errors (API_RegisterTaskDefinition.html) include
+    # ClientException.
+    configuration = {
+        "fileSystemId": "fs-0123456789abcdef0",
+        "rootDirectory": "/data",
+        "transitEncryption": "ENABLED",
+        "authorizationConfig": {"accessPointId": "fsap-0123456789abcdef0"},
+    }
+    assert client_error(register_efs, ecs, configuration)["Code"] == "ClientException"
+    # "/" is allowed
+    register_efs(ecs, {**configuration, "rootDirectory": "/"})
+    assert ecs.list_task_definitions(familyPrefix="files")["taskDefinitionArns"] == [
+        "arn:aws:ecs:us-east-1:123456789012:task-definition/files:1"
+    ]
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [{"accessPointId": "fsap-0123456789abcdef0"}, {"iam": "ENABLED"}],
+    ids=["access-point", "iam"],
+)
+@pytest.mark.parametrize("transit", [None, "DISABLED"], ids=["omitted", "disabled"])
+def test_access_point_or_iam_needs_transit_encryption(ecs, authorization, transit):
+    # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_EFSAuthorizationConfig.html:
+    # "If an access point is used, transit encryption must be on in the EFSVolumeConfiguration"; iam:
+    # "If it is turned on, transit encryption must be turned on" (API_EFSVolumeConfiguration.html:
+    # transitEncryption defaults to DISABLED). ClientException (API_RegisterTaskDefinition.html).
+    configuration = {"fileSystemId": "fs-0123456789abcdef0", "authorizationConfig": authorization}
+    if transit is not None:
+        configuration["transitEncryption"] = transit
+    assert client_error(register_efs, ecs, configuration)["Code"] == "ClientException"
+    register_efs(ecs, {**configuration, "transitEncryption": "ENABLED"})
+
+
+def test_iam_disabled_needs_no_transit_encryption(ecs):
+    # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_EFSAuthorizationConfig.html: only
+    # an access point or iam ENABLED requires transit encryption.
+    register_efs(ecs, {"fileSystemId": "fs-0123456789abcdef0", "authorizationConfig": {"iam": "DISABLED"}})
+
+
+def test_mount_point_of_unknown_volume_is_a_client_exception(ecs):
+    # https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_MountPoint.html: sourceVolume
+    # "Must be a volume name referenced in the name parameter of task definition volume"; AWS answers
+    # ClientException "Unknown volume 'NAME'." (API_RegisterTaskDefinition.html).
+    container = {**EFS_CONTAINER, "mountPoints": [{"sourceVolume": "logs", "containerPath": "/logs"}]}
+    error = client_error(register_efs, ecs, {"fileSystemId": "fs-0123456789abcdef0"}, containers=[container])
+    assert error["Code"] == "ClientException"
+    assert error["Message"] == "Unknown volume 'logs'."
+    # a container without mount points next to one with a valid one is fine
+    sidecar = {"name": "sidecar", "image": GOOD, "memory": 128}
+    register_efs(ecs, {"fileSystemId": "fs-0123456789abcdef0"}, containers=[EFS_CONTAINER, sidecar])

@@ -5,7 +5,11 @@ API_CreateFileSystem.html ("the file system ... LifeCycleState creating", and Fi
 "Returned if the file system you are trying to create already exists, with the creation token you
 provided", carrying FileSystemId), API_FileSystemDescription.html, API_CreateMountTarget.html
 (IncorrectFileSystemLifeCycleState), API_MountTargetDescription.html, API_DeleteFileSystem.html
-(FileSystemInUse), API_DeleteMountTarget.html.
+(FileSystemInUse), API_DeleteMountTarget.html; access points: API_CreateAccessPoint.html
+(AccessPointAlreadyExists with AccessPointId, FileSystemNotFound, IncorrectFileSystemLifeCycleState),
+API_AccessPointDescription.html (LifeCycleState), API_DeleteAccessPoint.html (AccessPointNotFound),
+API_DescribeAccessPoints.html (FileSystemNotFound), API_DeleteFileSystem.html,
+API_ListTagsForResource.html (AccessPointNotFound, FileSystemNotFound).
 """
 
 
@@ -81,3 +85,134 @@ def test_creation_token_reuse_names_the_file_system(client):
     assert error.value.response["Error"]["Code"] == "FileSystemAlreadyExists"
     assert error.value.response["FileSystemId"] == fs_id
     assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+
+
+# --- access points --------------------------------------------------------------------------------
+
+
+def _error(call, **kwargs):
+    with pytest.raises(ClientError) as error:
+        call(**kwargs)
+    return error.value.response
+
+
+def test_access_point_lifecycle(client, delay):
+    # API_CreateAccessPoint.html (the response is an AccessPointDescription) and
+    # API_AccessPointDescription.html: LifeCycleState "creating", then "available".
+    efs = client("efs")
+    fs_id = efs.create_file_system(CreationToken="token")["FileSystemId"]
+    delay(0.3)
+    created = efs.create_access_point(
+        ClientToken="ap-token",
+        FileSystemId=fs_id,
+        PosixUser={"Uid": 1000, "Gid": 1000},
+        RootDirectory={"Path": "/data", "CreationInfo": {"OwnerUid": 1000, "OwnerGid": 1000, "Permissions": "750"}},
+        Tags=[{"Key": "Name", "Value": "data"}],
+    )
+    assert created["LifeCycleState"] == "creating"
+    assert created["FileSystemId"] == fs_id
+    assert created["Name"] == "data"
+    assert created["RootDirectory"]["Path"] == "/data"
+    ap_id = created["AccessPointId"]
+
+    def state():
+        return efs.describe_access_points(AccessPointId=ap_id)["AccessPoints"][0]["LifeCycleState"]
+
+    assert statuses_until(state, "available") == ["creating", "available"]
+    [listed] = efs.describe_access_points(FileSystemId=fs_id)["AccessPoints"]
+    assert listed["AccessPointId"] == ap_id and listed["LifeCycleState"] == "available"
+
+
+def test_access_point_needs_an_available_file_system(client, delay):
+    # API_CreateAccessPoint.html: FileSystemNotFound (HTTP 404) for a file system that does not
+    # exist; IncorrectFileSystemLifeCycleState (HTTP 409) "if the file system's lifecycle state is
+    # not available" (creating, deleting).
+    efs = client("efs")
+    response = _error(efs.create_access_point, FileSystemId="fs-0123456789abcdef0")
+    assert response["Error"]["Code"] == "FileSystemNotFound"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+    delay(3600)
+    fs_id = efs.create_file_system(CreationToken="token")["FileSystemId"]  # creating
+    response = _error(efs.create_access_point, FileSystemId=fs_id)
+    assert response["Error"]["Code"] == "IncorrectFileSystemLifeCycleState"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 409
+
+    delay(0)
+    ready = efs.create_file_system(CreationToken="ready")["FileSystemId"]
+    delay(3600)
+    efs.delete_file_system(FileSystemId=ready)  # deleting
+    response = _error(efs.create_access_point, FileSystemId=ready)
+    assert response["Error"]["Code"] == "IncorrectFileSystemLifeCycleState"
+    assert efs.describe_access_points(FileSystemId=ready)["AccessPoints"] == []
+
+
+def test_client_token_reuse_names_the_access_point(client):
+    # API_CreateAccessPoint.html: AccessPointAlreadyExists, HTTP 409, "Returned if the access point
+    # that you are trying to create already exists, with the creation token you provided in the
+    # request", with its AccessPointId (required member of the error shape).
+    efs = client("efs")
+    fs_id = efs.create_file_system(CreationToken="token")["FileSystemId"]
+    ap_id = efs.create_access_point(ClientToken="ap-token", FileSystemId=fs_id)["AccessPointId"]
+    response = _error(efs.create_access_point, ClientToken="ap-token", FileSystemId=fs_id)
+    assert response["Error"]["Code"] == "AccessPointAlreadyExists"
+    assert response["AccessPointId"] == ap_id
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert len(efs.describe_access_points(FileSystemId=fs_id)["AccessPoints"]) == 1
+    # another token creates another access point
+    efs.create_access_point(ClientToken="other-token", FileSystemId=fs_id)
+    assert len(efs.describe_access_points(FileSystemId=fs_id)["AccessPoints"]) == 2
+
+
+def test_delete_unknown_access_point_is_not_found(client):
+    # API_DeleteAccessPoint.html: AccessPointNotFound (HTTP 404) "if the specified AccessPointId value
+    # doesn't exist in the requester's Amazon Web Services account"; a second delete is one, and
+    # the deleted access point is AccessPointNotFound for DescribeAccessPoints and ListTagsForResource
+    # (API_DescribeAccessPoints.html, API_ListTagsForResource.html).
+    efs = client("efs")
+    response = _error(efs.delete_access_point, AccessPointId="fsap-0123456789abcdef0")
+    assert response["Error"]["Code"] == "AccessPointNotFound"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+    fs_id = efs.create_file_system(CreationToken="token")["FileSystemId"]
+    ap_id = efs.create_access_point(FileSystemId=fs_id)["AccessPointId"]
+    efs.delete_access_point(AccessPointId=ap_id)
+    assert _error(efs.delete_access_point, AccessPointId=ap_id)["Error"]["Code"] == "AccessPointNotFound"
+    assert _error(efs.describe_access_points, AccessPointId=ap_id)["Error"]["Code"] == "AccessPointNotFound"
+    assert _error(efs.list_tags_for_resource, ResourceId=ap_id)["Error"]["Code"] == "AccessPointNotFound"
+
+
+def test_describe_access_points_of_unknown_file_system_is_not_found(client):
+    # API_DescribeAccessPoints.html: FileSystemNotFound (HTTP 404) for a FileSystemId that does not
+    # exist in the account.
+    efs = client("efs")
+    response = _error(efs.describe_access_points, FileSystemId="fs-0123456789abcdef0")
+    assert response["Error"]["Code"] == "FileSystemNotFound"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_deleted_file_system_takes_its_access_points_and_their_tags(client, delay, finish):
+    # API_DeleteFileSystem.html, API_DescribeAccessPoints.html, API_ListTagsForResource.html
+    # (AccessPointNotFound, FileSystemNotFound): while the file system is deleting its access points
+    # are still there; once it is gone (FileSystemNotFound) so are they and their tags
+    # (AccessPointNotFound). Another file system's access point stays.
+    efs = client("efs")
+    fs_id = efs.create_file_system(CreationToken="token")["FileSystemId"]
+    other = efs.create_file_system(CreationToken="other")["FileSystemId"]
+    ap_id = efs.create_access_point(FileSystemId=fs_id, Tags=[{"Key": "team", "Value": "data"}])["AccessPointId"]
+    kept = efs.create_access_point(FileSystemId=other, Tags=[{"Key": "team", "Value": "web"}])["AccessPointId"]
+
+    delay(3600)
+    efs.delete_file_system(FileSystemId=fs_id)
+    assert efs.describe_access_points(AccessPointId=ap_id)["AccessPoints"][0]["FileSystemId"] == fs_id
+    assert efs.list_tags_for_resource(ResourceId=ap_id)["Tags"] == [{"Key": "team", "Value": "data"}]
+
+    finish()
+    assert _error(efs.describe_file_systems, FileSystemId=fs_id)["Error"]["Code"] == "FileSystemNotFound"
+    assert _error(efs.describe_access_points, AccessPointId=ap_id)["Error"]["Code"] == "AccessPointNotFound"
+    assert [ap["AccessPointId"] for ap in efs.describe_access_points()["AccessPoints"]] == [kept]
+    response = _error(efs.list_tags_for_resource, ResourceId=ap_id)
+    assert response["Error"]["Code"] == "AccessPointNotFound"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert _error(efs.list_tags_for_resource, ResourceId=fs_id)["Error"]["Code"] == "FileSystemNotFound"
+    assert efs.list_tags_for_resource(ResourceId=kept)["Tags"] == [{"Key": "team", "Value": "web"}]
