@@ -90,7 +90,8 @@ impl Intercept for CountingInterceptor {
     ) -> Result<(), BoxError> {
         let Some(faults) = &self.faults else { return Ok(()) };
         let headers = context.request_mut().headers_mut();
-        match faults.before_attempt(operation_of(cfg).1) {
+        let (service, operation) = operation_of(cfg);
+        match faults.before_attempt(service, operation) {
             Some(Injection::Fail { code }) => {
                 headers.insert(FAULT_HEADER, code);
             }
@@ -112,7 +113,7 @@ impl Intercept for CountingInterceptor {
         let status = context.response().map(|r| r.status().as_u16());
         let outcome = CallOutcome::from_status(status);
         self.recorder.record(service, operation, outcome);
-        if outcome == CallOutcome::Success && self.faults.as_ref().is_some_and(|f| f.crash_after(operation)) {
+        if outcome == CallOutcome::Success && self.faults.as_ref().is_some_and(|f| f.crash_after(service, operation)) {
             eprintln!("stackwright: injected fault: aborting right after {service} {operation} succeeded");
             std::process::abort();
         }

@@ -18,6 +18,7 @@ use crate::autoscaling::AutoScaling;
 use crate::calls::{CallRecorder, CountingInterceptor};
 use crate::ec2::Ec2;
 use crate::ecs::Ecs;
+use crate::efs::Efs;
 use crate::elasticache::ElastiCache;
 use crate::elbv2::Elbv2;
 use crate::faults::FaultPlan;
@@ -26,6 +27,7 @@ use crate::logs::Logs;
 use crate::rds::Rds;
 use crate::s3::S3;
 use crate::secretsmanager::SecretsManager;
+use crate::servicediscovery::CloudMap;
 use crate::transport::{RateLimits, Transport};
 
 /// How to reach AWS.
@@ -86,6 +88,8 @@ struct Inner {
     autoscaling: Mutex<HashMap<String, AutoScaling>>,
     iam: Mutex<HashMap<String, Iam>>,
     logs: Mutex<HashMap<String, Logs>>,
+    cloudmap: Mutex<HashMap<String, CloudMap>>,
+    efs: Mutex<HashMap<String, Efs>>,
 }
 
 impl Cloud {
@@ -125,6 +129,8 @@ impl Cloud {
                 autoscaling: Mutex::new(HashMap::new()),
                 iam: Mutex::new(HashMap::new()),
                 logs: Mutex::new(HashMap::new()),
+                cloudmap: Mutex::new(HashMap::new()),
+                efs: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -211,6 +217,16 @@ impl Cloud {
     /// The CloudWatch Logs client for `region`.
     pub fn logs(&self, region: &str) -> Logs {
         regional_client!(self, logs, "logs", aws_sdk_cloudwatchlogs, Logs, region)
+    }
+
+    /// The AWS Cloud Map client for `region`.
+    pub fn cloudmap(&self, region: &str) -> CloudMap {
+        regional_client!(self, cloudmap, "servicediscovery", aws_sdk_servicediscovery, CloudMap, region)
+    }
+
+    /// The EFS client for `region`.
+    pub fn efs(&self, region: &str) -> Efs {
+        regional_client!(self, efs, "efs", aws_sdk_efs, Efs, region)
     }
 
     /// The EC2 client for `region`.

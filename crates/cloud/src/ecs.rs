@@ -64,6 +64,26 @@ pub struct Container {
     pub logs: AwsLogs,
     /// `essential` is always true.
     pub essential: bool,
+    /// The task's volumes mounted in the container, in this order.
+    pub mounts: Vec<MountPoint>,
+}
+
+/// A volume of the task mounted in the container.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MountPoint {
+    /// The name of the task definition's volume.
+    pub volume: String,
+    pub container_path: String,
+    pub read_only: bool,
+}
+
+/// A task volume on EFS through an access point (transit encryption on, as ECS requires with an
+/// access point; the access point decides the root directory).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct EfsVolume {
+    pub name: String,
+    pub file_system_id: String,
+    pub access_point_id: String,
 }
 
 /// A RegisterTaskDefinition request: awsvpc network mode, Fargate compatibility.
@@ -78,6 +98,7 @@ pub struct NewTaskDefinition {
     pub execution_role_arn: Option<String>,
     pub task_role_arn: Option<String>,
     pub container: Container,
+    pub volumes: Vec<EfsVolume>,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -119,6 +140,25 @@ pub struct LoadBalancerAttachment {
     pub container_port: i32,
 }
 
+/// ECS Service Connect of a service: it joins the Cloud Map namespace `namespace` (an ARN) and
+/// serves `services` there (none: a client only, which reaches the others by their aliases).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceConnect {
+    /// false: Service Connect off (sent to turn it off; what a service without it reads as).
+    pub enabled: bool,
+    pub namespace: Option<String>,
+    pub services: Vec<ConnectService>,
+}
+
+/// One port a service offers over Service Connect: the port mapping `port_name` is discovered
+/// under that name and reached by clients as `dns_name:port`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConnectService {
+    pub port_name: String,
+    pub dns_name: String,
+    pub port: i32,
+}
+
 /// One deployment of a service.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Deployment {
@@ -154,6 +194,8 @@ pub struct Service {
     pub health_check_grace_period_seconds: Option<i32>,
     pub network: NetworkConfiguration,
     pub load_balancers: Vec<LoadBalancerAttachment>,
+    /// The PRIMARY deployment's Service Connect configuration (disabled when it has none).
+    pub service_connect: ServiceConnect,
     /// PRIMARY first.
     pub deployments: Vec<Deployment>,
     /// The newest twenty event messages, newest first.
@@ -182,6 +224,8 @@ pub struct NewService {
     pub deployment_configuration: DeploymentConfiguration,
     /// Only with load balancers (ECS refuses it otherwise).
     pub health_check_grace_period_seconds: Option<i32>,
+    /// Sent when enabled.
+    pub service_connect: ServiceConnect,
     pub tags: BTreeMap<String, String>,
     /// ECS `clientToken` (up to 36 ASCII characters): the same token for the same name is the
     /// same service.
@@ -198,6 +242,7 @@ pub struct ServiceUpdate {
     pub load_balancers: Option<Vec<LoadBalancerAttachment>>,
     pub deployment_configuration: Option<DeploymentConfiguration>,
     pub health_check_grace_period_seconds: Option<i32>,
+    pub service_connect: Option<ServiceConnect>,
 }
 
 impl ServiceUpdate {
@@ -315,6 +360,54 @@ fn deployment_configuration(d: &DeploymentConfiguration) -> t::DeploymentConfigu
         .build()
 }
 
+fn service_connect_configuration(
+    operation: &'static str,
+    c: &ServiceConnect,
+) -> Result<t::ServiceConnectConfiguration, CloudError> {
+    let services = c
+        .services
+        .iter()
+        .map(|s| {
+            let alias = t::ServiceConnectClientAlias::builder()
+                .port(s.port)
+                .dns_name(&s.dns_name)
+                .build()
+                .map_err(|e| unbuildable(operation, e))?;
+            t::ServiceConnectService::builder()
+                .port_name(&s.port_name)
+                .discovery_name(&s.port_name)
+                .client_aliases(alias)
+                .build()
+                .map_err(|e| unbuildable(operation, e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(t::ServiceConnectConfiguration::builder()
+        .enabled(c.enabled)
+        .set_namespace(c.namespace.clone())
+        .set_services((!services.is_empty()).then_some(services))
+        .build())
+}
+
+fn service_connect_of(c: Option<&t::ServiceConnectConfiguration>) -> ServiceConnect {
+    let Some(c) = c.filter(|c| c.enabled) else { return ServiceConnect::default() };
+    ServiceConnect {
+        enabled: true,
+        namespace: c.namespace.clone(),
+        services: c
+            .services()
+            .iter()
+            .map(|s| {
+                let alias = s.client_aliases().first();
+                ConnectService {
+                    port_name: s.port_name.clone(),
+                    dns_name: alias.and_then(|a| a.dns_name.clone()).unwrap_or_default(),
+                    port: alias.map_or(0, |a| a.port),
+                }
+            })
+            .collect(),
+    }
+}
+
 fn container_definition(c: &Container) -> Result<t::ContainerDefinition, CloudError> {
     const OP: &str = "ecs:RegisterTaskDefinition";
     let port_mappings = c.port.map(|port| {
@@ -366,7 +459,43 @@ fn container_definition(c: &Container) -> Result<t::ContainerDefinition, CloudEr
         .set_health_check(health_check)
         .log_configuration(logs)
         .essential(c.essential)
+        .set_mount_points((!c.mounts.is_empty()).then(|| {
+            c.mounts
+                .iter()
+                .map(|m| {
+                    t::MountPoint::builder()
+                        .source_volume(&m.volume)
+                        .container_path(&m.container_path)
+                        .read_only(m.read_only)
+                        .build()
+                })
+                .collect()
+        }))
         .build())
+}
+
+fn volume(v: &EfsVolume) -> Result<t::Volume, CloudError> {
+    const OP: &str = "ecs:RegisterTaskDefinition";
+    let auth = t::EfsAuthorizationConfig::builder()
+        .access_point_id(&v.access_point_id)
+        .iam(t::EfsAuthorizationConfigIam::Disabled)
+        .build();
+    let efs = t::EfsVolumeConfiguration::builder()
+        .file_system_id(&v.file_system_id)
+        .transit_encryption(t::EfsTransitEncryption::Enabled)
+        .authorization_config(auth)
+        .build()
+        .map_err(|e| unbuildable(OP, e))?;
+    Ok(t::Volume::builder().name(&v.name).efs_volume_configuration(efs).build())
+}
+
+fn volume_of(v: t::Volume) -> Option<EfsVolume> {
+    let efs = v.efs_volume_configuration?;
+    Some(EfsVolume {
+        name: v.name.unwrap_or_default(),
+        file_system_id: efs.file_system_id,
+        access_point_id: efs.authorization_config.and_then(|a| a.access_point_id).unwrap_or_default(),
+    })
 }
 
 /// A container definition as ECS reports it, back in the shape it was registered from.
@@ -401,6 +530,16 @@ fn container_of(c: t::ContainerDefinition) -> Container {
         },
         // ECS's default when the definition leaves it out.
         essential: c.essential.unwrap_or(true),
+        mounts: c
+            .mount_points
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| MountPoint {
+                volume: m.source_volume.unwrap_or_default(),
+                container_path: m.container_path.unwrap_or_default(),
+                read_only: m.read_only.unwrap_or(false),
+            })
+            .collect(),
     }
 }
 
@@ -419,6 +558,12 @@ fn deployment_of(d: t::Deployment) -> Deployment {
 }
 
 fn service_of(s: t::Service) -> Service {
+    let service_connect = service_connect_of(
+        s.deployments()
+            .iter()
+            .find(|d| d.status.as_deref() == Some("PRIMARY"))
+            .and_then(|d| d.service_connect_configuration.as_ref()),
+    );
     let mut deployments: Vec<Deployment> = s.deployments.unwrap_or_default().into_iter().map(deployment_of).collect();
     // Stable: the others keep ECS's order (newest first).
     deployments.sort_by_key(|d| d.status != "PRIMARY");
@@ -465,6 +610,7 @@ fn service_of(s: t::Service) -> Service {
                 container_port: l.container_port.unwrap_or_default(),
             })
             .collect(),
+        service_connect,
         deployments,
         // ECS lists events newest first.
         events: s.events.unwrap_or_default().into_iter().filter_map(|e| e.message).take(EVENTS_KEPT).collect(),
@@ -529,6 +675,11 @@ impl Ecs {
             .set_execution_role_arn(def.execution_role_arn.clone())
             .set_task_role_arn(def.task_role_arn.clone())
             .container_definitions(container_definition(&def.container)?)
+            .set_volumes(if def.volumes.is_empty() {
+                None
+            } else {
+                Some(def.volumes.iter().map(volume).collect::<Result<Vec<_>, _>>()?)
+            })
             .set_tags((!def.tags.is_empty()).then(|| tag_list(&def.tags)));
         let out = call!("RegisterTaskDefinition", req.send())?;
         let td = out.task_definition.unwrap_or_else(|| t::TaskDefinition::builder().build());
@@ -587,6 +738,7 @@ impl Ecs {
                 .next()
                 .map(container_of)
                 .unwrap_or_default(),
+            volumes: td.volumes.unwrap_or_default().into_iter().filter_map(volume_of).collect(),
             tags,
         }))
     }
@@ -669,6 +821,9 @@ impl Ecs {
             .set_load_balancers((!s.load_balancers.is_empty()).then(|| load_balancers(&s.load_balancers)))
             .deployment_configuration(deployment_configuration(&s.deployment_configuration))
             .set_health_check_grace_period_seconds(s.health_check_grace_period_seconds)
+            .set_service_connect_configuration(
+                s.service_connect.enabled.then(|| service_connect_configuration(OP, &s.service_connect)).transpose()?,
+            )
             .set_tags((!s.tags.is_empty()).then(|| tag_list(&s.tags)))
             .propagate_tags(t::PropagateTags::Service)
             .enable_ecs_managed_tags(true)
@@ -692,7 +847,10 @@ impl Ecs {
             .set_network_configuration(u.network.as_ref().map(|n| network_configuration(OP, n)).transpose()?)
             .set_load_balancers(u.load_balancers.as_deref().map(load_balancers))
             .set_deployment_configuration(u.deployment_configuration.as_ref().map(deployment_configuration))
-            .set_health_check_grace_period_seconds(u.health_check_grace_period_seconds);
+            .set_health_check_grace_period_seconds(u.health_check_grace_period_seconds)
+            .set_service_connect_configuration(
+                u.service_connect.as_ref().map(|c| service_connect_configuration(OP, c)).transpose()?,
+            );
         if let Some(provider) = &u.capacity_provider {
             // ECS refuses a change of capacity provider strategy without a forced deployment
             // (InvalidParameterException "... making a change to a capacity provider strategy on a
@@ -759,6 +917,7 @@ mod tests {
                 stream_prefix: "api".into(),
             },
             essential: true,
+            mounts: vec![MountPoint { volume: "data".into(), container_path: "/data".into(), read_only: true }],
         };
         let definition = container_definition(&container).unwrap();
         let port = &definition.port_mappings()[0];

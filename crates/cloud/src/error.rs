@@ -191,7 +191,7 @@ pub fn categorize(service: &str, code: &str, status: Option<u16>) -> ErrorCatego
         ("logs", "ResourceAlreadyExistsException") => Some(AlreadyExists),
         ("logs", "OperationAbortedException") => Some(Busy),
         ("secretsmanager", "ResourceExistsException") => Some(AlreadyExists),
-        ("efs", "FileSystemAlreadyExists" | "AccessPointAlreadyExists") => Some(AlreadyExists),
+        ("efs", "FileSystemAlreadyExists" | "AccessPointAlreadyExists" | "MountTargetConflict") => Some(AlreadyExists),
         ("efs", "FileSystemInUse" | "IncorrectFileSystemLifeCycleState" | "IncorrectMountTargetState") => Some(Busy),
         ("servicediscovery", "NamespaceAlreadyExists" | "ServiceAlreadyExists") => Some(AlreadyExists),
         ("servicediscovery", "ResourceInUse") => Some(Busy),

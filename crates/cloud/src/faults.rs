@@ -4,7 +4,8 @@
 //! it, because it sits where every call is counted.
 //!
 //! A plan is a comma-separated list of `OPERATION:ACTION`, where OPERATION is an AWS operation
-//! name (`CreateBucket`) or `*`, optionally preceded by the kind whose reconciles it applies to
+//! name (`CreateBucket`), one of a given service (`servicediscovery.DeleteService`, with the SDK's
+//! service name, where two services share an operation name) or `*`, optionally preceded by the kind whose reconciles it applies to
 //! (`Cache/CreateSecurityGroup`: only the calls a Cache's reconcile makes, see [`for_kind`];
 //! several kinds call the same operations), and ACTION is one of
 //! - `crash-after`: abort the process right after the first successful call of the operation
@@ -45,9 +46,13 @@ struct Rule {
 }
 
 impl Rule {
-    fn matches(&self, operation: &str) -> bool {
+    fn matches(&self, service: &str, operation: &str) -> bool {
         let kind_matches = self.kind.as_deref().is_none_or(|k| current_kind() == Some(k));
-        kind_matches && (self.operation == "*" || self.operation == operation)
+        let operation_matches = match self.operation.split_once('.') {
+            Some((s, op)) => s.eq_ignore_ascii_case(service) && op == operation,
+            None => self.operation == "*" || self.operation == operation,
+        };
+        kind_matches && operation_matches
     }
 }
 
@@ -121,11 +126,11 @@ impl FaultPlan {
         self.rules.is_empty()
     }
 
-    /// What to do to the attempt about to be sent for `operation`: the first failure that
-    /// applies, else the first delay, else nothing.
-    pub fn before_attempt(&self, operation: &str) -> Option<Injection> {
+    /// What to do to the attempt about to be sent for `operation` of `service`: the first
+    /// failure that applies, else the first delay, else nothing.
+    pub fn before_attempt(&self, service: &str, operation: &str) -> Option<Injection> {
         let mut delay = None;
-        for rule in self.rules.iter().filter(|r| r.matches(operation)) {
+        for rule in self.rules.iter().filter(|r| r.matches(service, operation)) {
             match &rule.action {
                 Action::FailTimes { left, code } => {
                     let mut left = left.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -147,9 +152,9 @@ impl FaultPlan {
         delay
     }
 
-    /// Whether the process must end now that `operation` has succeeded.
-    pub fn crash_after(&self, operation: &str) -> bool {
-        self.rules.iter().any(|r| r.matches(operation) && matches!(r.action, Action::CrashAfter))
+    /// Whether the process must end now that `operation` of `service` has succeeded.
+    pub fn crash_after(&self, service: &str, operation: &str) -> bool {
+        self.rules.iter().any(|r| r.matches(service, operation) && matches!(r.action, Action::CrashAfter))
     }
 }
 
@@ -228,10 +233,20 @@ mod tests {
     #[tokio::test]
     async fn a_rule_for_a_kind_applies_only_to_that_kind_s_calls() {
         let plan = FaultPlan::parse("Cache/CreateSecurityGroup:crash-after").unwrap_or_default();
-        assert!(!plan.crash_after("CreateSecurityGroup"), "outside any reconcile");
-        assert!(!for_kind("AppStack", async { plan.crash_after("CreateSecurityGroup") }).await);
-        assert!(for_kind("Cache", async { plan.crash_after("CreateSecurityGroup") }).await);
-        assert!(!for_kind("Cache", async { plan.crash_after("CreateTags") }).await);
+        assert!(!plan.crash_after("ec2", "CreateSecurityGroup"), "outside any reconcile");
+        assert!(!for_kind("AppStack", async { plan.crash_after("ec2", "CreateSecurityGroup") }).await);
+        assert!(for_kind("Cache", async { plan.crash_after("ec2", "CreateSecurityGroup") }).await);
+        assert!(!for_kind("Cache", async { plan.crash_after("ec2", "CreateTags") }).await);
+    }
+
+    #[test]
+    fn an_operation_may_name_its_service_where_two_services_share_the_name() {
+        let plan = FaultPlan::parse("servicediscovery.DeleteService:crash-after").unwrap_or_default();
+        assert!(plan.crash_after("servicediscovery", "DeleteService"));
+        assert!(plan.crash_after("ServiceDiscovery", "DeleteService"));
+        assert!(!plan.crash_after("ecs", "DeleteService"));
+        let bare = FaultPlan::parse("DeleteService:crash-after").unwrap_or_default();
+        assert!(bare.crash_after("ecs", "DeleteService") && bare.crash_after("servicediscovery", "DeleteService"));
     }
 
     #[test]
@@ -239,20 +254,23 @@ mod tests {
         let plan =
             FaultPlan::parse("CreateBucket:crash-after, PutBucketTagging:fail=2/SlowDown, *:fail%=0/Throttling|InternalError, *:latency=15")
                 .expect("valid plan");
-        assert!(plan.crash_after("CreateBucket"));
-        assert!(!plan.crash_after("PutBucketTagging"));
-        assert_eq!(plan.before_attempt("PutBucketTagging"), Some(Injection::Fail { code: "SlowDown".into() }));
-        assert_eq!(plan.before_attempt("PutBucketTagging"), Some(Injection::Fail { code: "SlowDown".into() }));
+        assert!(plan.crash_after("s3", "CreateBucket"));
+        assert!(!plan.crash_after("s3", "PutBucketTagging"));
+        assert_eq!(plan.before_attempt("s3", "PutBucketTagging"), Some(Injection::Fail { code: "SlowDown".into() }));
+        assert_eq!(plan.before_attempt("s3", "PutBucketTagging"), Some(Injection::Fail { code: "SlowDown".into() }));
         // Two failures used up: now only the latency applies.
-        assert_eq!(plan.before_attempt("PutBucketTagging"), Some(Injection::Delay(Duration::from_millis(15))));
-        assert_eq!(plan.before_attempt("HeadBucket"), Some(Injection::Delay(Duration::from_millis(15))));
+        assert_eq!(plan.before_attempt("s3", "PutBucketTagging"), Some(Injection::Delay(Duration::from_millis(15))));
+        assert_eq!(plan.before_attempt("s3", "HeadBucket"), Some(Injection::Delay(Duration::from_millis(15))));
     }
 
     #[test]
     fn a_certain_failure_always_fires() {
         let plan = FaultPlan::parse("*:fail%=100/InternalError").expect("valid plan");
         for _ in 0..20 {
-            assert_eq!(plan.before_attempt("GetBucketTagging"), Some(Injection::Fail { code: "InternalError".into() }));
+            assert_eq!(
+                plan.before_attempt("s3", "GetBucketTagging"),
+                Some(Injection::Fail { code: "InternalError".into() })
+            );
         }
     }
 

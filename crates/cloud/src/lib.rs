@@ -7,6 +7,7 @@ pub mod calls;
 pub mod config;
 pub mod ec2;
 pub mod ecs;
+pub mod efs;
 pub mod elasticache;
 pub mod elbv2;
 pub mod error;
@@ -17,6 +18,7 @@ mod paging;
 pub mod rds;
 pub mod s3;
 pub mod secretsmanager;
+pub mod servicediscovery;
 pub mod transport;
 
 pub use calls::{CallOutcome, CallRecorder};
