@@ -95,6 +95,14 @@ pub struct AppStackSpec {
     /// removes them all, `Retain` keeps them.
     #[serde(default)]
     pub deletion_policy: AppStackDeletionPolicy,
+
+    /// What happens to the EFS file system that holds the services' `volumes` when this object is
+    /// deleted: `Retain` (default) keeps the file system with its access points and data (its
+    /// mount targets go with the stack); an AppStack of the same name in the same namespace finds
+    /// it again and mounts the same data. `Delete` deletes it with the stack. The status and an
+    /// Event name the file system that was kept.
+    #[serde(default)]
+    pub volume_deletion_policy: VolumeDeletionPolicy,
 }
 
 /// The VPC a stack runs in. Exactly one of: an existing VPC (`vpcId`, `privateSubnetIds`,
@@ -222,6 +230,8 @@ impl Default for ManagedNetwork {
         .message("a variable cannot be in both env and secretEnv"),
     validation = Rule::new("!(self.capacity == 'spot' && self.cpuArchitecture == 'ARM64')")
         .message("Fargate Spot does not run ARM64 tasks: use capacity onDemand or cpuArchitecture X86_64"),
+    validation = Rule::new("!has(self.volumes) || self.volumes.all(v, size(self.name) + size(v.name) <= 98)")
+        .message("a volume's root directory on EFS is /<service>/<volume>, at most 100 characters: shorten the service or the volume name"),
 )]
 pub struct Service {
     /// Name of the service: a DNS label (lowercase letters, digits, `-`), unique in the stack. Other
@@ -676,6 +686,21 @@ pub struct Volume {
     /// Mount read-only.
     #[serde(default)]
     pub read_only: bool,
+    /// The POSIX user and group every file operation through this volume runs as (its EFS access
+    /// point imposes them; the volume's root directory is created owned by them, mode 0755). Set
+    /// them to the user the image runs as where its entrypoint changes ownership (MongoDB: 999).
+    /// Fixed once the volume exists.
+    #[serde(default = "default_volume_id")]
+    #[schemars(range(min = 0, max = 4294967295_i64))]
+    pub uid: i64,
+    /// The POSIX group of the volume's file operations (see `uid`).
+    #[serde(default = "default_volume_id")]
+    #[schemars(range(min = 0, max = 4294967295_i64))]
+    pub gid: i64,
+}
+
+fn default_volume_id() -> i64 {
+    1000
 }
 
 /// The stack's Application Load Balancer.
@@ -837,6 +862,16 @@ pub enum AppStackDeletionPolicy {
     Retain,
 }
 
+/// What happens to a stack's EFS file system (its volumes' data) when its object is deleted.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum VolumeDeletionPolicy {
+    /// Keep the file system, its access points and the data (default).
+    #[default]
+    Retain,
+    /// Delete the file system and its data with the stack.
+    Delete,
+}
+
 /// Observed state of an AppStack.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -851,6 +886,10 @@ pub struct AppStackStatus {
     /// their port from this group only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_security_group_id: Option<String>,
+    /// The EFS file system that holds the services' volumes (kept when the object is deleted,
+    /// unless `volumeDeletionPolicy` is `Delete`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_system_id: Option<String>,
     /// The network the stack's services run in, for Databases and Caches that name this stack in
     /// `network.appStack`: its VPC and the subnets they use (the database tier of a managed
     /// network, else the private subnets).
@@ -1113,8 +1152,9 @@ spec:
         assert_eq!(s.services[0].secret_env[0].key.as_deref(), Some("secret"));
         assert_eq!(
             s.services[1].volumes[0],
-            Volume { name: "data".into(), mount_path: "/data/db".into(), read_only: false }
+            Volume { name: "data".into(), mount_path: "/data/db".into(), read_only: false, uid: 1000, gid: 1000 }
         );
+        assert_eq!(s.volume_deletion_policy, VolumeDeletionPolicy::Retain, "a careless delete keeps the data");
         let check = s.services[1].container_health_check.as_ref().expect("health check");
         assert_eq!(
             (check.interval_seconds, check.timeout_seconds, check.retries, check.start_period_seconds),
@@ -1156,6 +1196,7 @@ spec:
                 ..ServiceStatus::default()
             }],
             task_security_group_id: Some("sg-0123".into()),
+            file_system_id: Some("fs-0123".into()),
             network: Some(StackNetworkStatus {
                 vpc_id: Some("vpc-0123".into()),
                 data_subnet_ids: vec!["subnet-0a".into(), "subnet-0b".into()],
@@ -1165,6 +1206,7 @@ spec:
         };
         let json = serde_json::to_value(&status).expect("ser");
         assert_eq!(json["taskSecurityGroupId"], "sg-0123");
+        assert_eq!(json["fileSystemId"], "fs-0123");
         assert_eq!(json["network"]["dataSubnetIds"][1], "subnet-0b");
         assert_eq!(json["loadBalancer"]["dnsName"], "lb.example");
         assert_eq!(json["services"][0]["runningCount"], 1);

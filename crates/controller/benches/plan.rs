@@ -94,7 +94,7 @@ fn appstack(services: usize, iterations: u32) {
     };
     let render = |want: &desired::DesiredStack| stack_plan::Rendered {
         task_definitions: Some(
-            want.services.iter().map(|s| (s.name.clone(), taskdef::render(want, s, &[], &roles))).collect(),
+            want.services.iter().map(|s| (s.name.clone(), taskdef::render(want, s, &[], &roles, &[]))).collect(),
         ),
         execution_policy: Some("{}".into()),
         task_policy: None,

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use stackwright_cloud::autoscaling::Metric;
 use stackwright_cloud::ecs::{LoadBalancerAttachment, NetworkConfiguration, NewService, NewTaskDefinition};
+use stackwright_cloud::efs::{NewAccessPoint, PosixUser};
 use stackwright_cloud::elbv2::{Action, NewLoadBalancer, NewTargetGroup};
 use stackwright_cloud::{CloudError, ErrorCategory};
 
-use super::desired::{CONTENT_HASH_TAG, DesiredService, DesiredStack, ROLE_POLICY, ROLLED_OUT_TAG};
+use super::desired::{CONTENT_HASH_TAG, DesiredService, DesiredStack, ROLE_POLICY, ROLLED_OUT_TAG, VOLUME_PERMISSIONS};
 use super::observe::{Clients, RevisionHashes};
 use super::plan::{GroupKind, Observed, Owned, RoleKind, Step, resource_label};
 use super::policies::trust_policy;
@@ -61,6 +62,8 @@ async fn apply_step(aws: &Clients, wave: &Wave<'_>, step: &Step) -> Result<(), C
         .map(|g| g.id.clone())
         .ok_or_else(|| missing("the security group"))
     };
+    let file_system =
+        || o.storage.as_ref().map(|st| st.file_system.id.clone()).ok_or_else(|| missing("the EFS file system"));
     let target_group = |s: &DesiredService| {
         s.exposure
             .as_ref()
@@ -70,6 +73,39 @@ async fn apply_step(aws: &Clients, wave: &Wave<'_>, step: &Step) -> Result<(), C
     };
     match step {
         Step::CreateCluster => created(aws.ecs.create_cluster(&want.cluster, &want.tags).await),
+        Step::CreateNamespace => {
+            let Some(ns) = &want.namespace else { return Ok(()) };
+            created(aws.cloudmap.create_http_namespace(&ns.name, &ns.request_id, &want.tags).await)
+        }
+        Step::DeleteNamespace(id) => {
+            // ECS leaves the Cloud Map services it made behind; the namespace goes after them.
+            for service in aws.cloudmap.services(id).await? {
+                aws.cloudmap.delete_service(&service.id).await?;
+            }
+            aws.cloudmap.delete_namespace(id).await
+        }
+        Step::CreateFileSystem => created(aws.efs.create_file_system(&want.storage.creation_token, &want.tags).await),
+        Step::CreateMountTarget(subnet) => {
+            let fs = file_system()?;
+            created(aws.efs.create_mount_target(&fs, subnet, &[group_id(GroupKind::Tasks)?]).await)
+        }
+        Step::CreateAccessPoint { service, volume } => {
+            let v = want.storage.volume(service, volume).ok_or_else(|| missing(&format!("volume {volume}")))?;
+            let mut tags = want.tags.clone();
+            tags.insert("Name".into(), format!("{service}/{volume}"));
+            let new = NewAccessPoint {
+                client_token: v.client_token.clone(),
+                file_system_id: file_system()?,
+                root_directory: v.root_directory.clone(),
+                user: PosixUser { uid: v.uid, gid: v.gid },
+                permissions: VOLUME_PERMISSIONS.into(),
+                tags,
+            };
+            created(aws.efs.create_access_point(&new).await)
+        }
+        Step::DeleteMountTarget(id) => aws.efs.delete_mount_target(id).await,
+        Step::DeleteAccessPoint(id) => aws.efs.delete_access_point(id).await,
+        Step::DeleteFileSystem(id) => aws.efs.delete_file_system(id).await,
         Step::CreateRole(kind) => {
             let (name, what) = match kind {
                 RoleKind::Execution => (&want.execution_role, "ECS task execution role"),
@@ -186,6 +222,9 @@ async fn apply_step(aws: &Clients, wave: &Wave<'_>, step: &Step) -> Result<(), C
                 load_balancers: attachment(s, o),
                 deployment_configuration: s.deployment.clone(),
                 health_check_grace_period_seconds: s.grace_period,
+                service_connect: want
+                    .service_connect(s, o.namespace.as_ref().map(|n| n.namespace.arn.as_str()))
+                    .ok_or_else(|| missing("the Cloud Map namespace"))?,
                 tags: with_rolled_out(&want.tags, wave, name),
                 client_token: s.client_token.clone(),
             };
@@ -328,6 +367,8 @@ async fn tag(aws: &Clients, wave: &Wave<'_>, kind: Owned, handle: &str) -> Resul
         Owned::LoadBalancer | Owned::TargetGroup | Owned::Listener | Owned::ListenerRule => {
             aws.elbv2.add_tags(&[handle.to_string()], tags).await
         }
+        Owned::Namespace => aws.cloudmap.tag_resource(handle, tags).await,
+        Owned::FileSystem | Owned::AccessPoint => aws.efs.tag_resource(handle, tags).await,
         Owned::Service => match wave.observed.services.get(handle) {
             Some(s) => aws.ecs.tag_resource(&s.arn, &with_rolled_out(tags, wave, handle)).await,
             None => Ok(()),
@@ -342,6 +383,7 @@ async fn tag(aws: &Clients, wave: &Wave<'_>, kind: Owned, handle: &str) -> Resul
         | Owned::NatGateway
         | Owned::ElasticIp
         | Owned::RouteTable
-        | Owned::VpcEndpoint => Ok(()),
+        | Owned::VpcEndpoint
+        | Owned::MountTarget => Ok(()),
     }
 }

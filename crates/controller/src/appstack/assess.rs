@@ -122,6 +122,13 @@ pub fn describe(steps: &[Step]) -> String {
         .iter()
         .map(|s| match s {
             Step::CreateCluster => "creating the ECS cluster".into(),
+            Step::CreateNamespace => "creating the Cloud Map namespace (Service Connect)".into(),
+            Step::DeleteNamespace(_) => "deleting the Cloud Map namespace".into(),
+            Step::CreateFileSystem => "creating the EFS file system".into(),
+            Step::CreateMountTarget(subnet) => format!("creating an EFS mount target in {subnet}"),
+            Step::CreateAccessPoint { service, volume } => {
+                format!("creating the access point of volume {volume} of {service}")
+            }
             Step::CreateRole(k) => format!("creating the {k:?} role").to_lowercase(),
             Step::CreateSecurityGroup(k) => format!("creating the {k:?} security group").to_lowercase(),
             Step::CreateLogGroup(s) => format!("creating the log group of {s}"),
@@ -330,6 +337,21 @@ pub fn inventory(want: &DesiredStack, observed: &Observed) -> Vec<OwnedResource>
         if let Some(t) = observed.scalable_targets.get(&s.resource_id) {
             out.push(entry(Owned::ScalableTarget, &t.resource_id, "Registered"));
         }
+    }
+    // By name: the namespace is looked up by it.
+    match (&want.namespace, &observed.namespace) {
+        (_, Some(n)) => out.push(entry(Owned::Namespace, &n.namespace.name, "Available")),
+        (Some(n), None) => out.push(entry(Owned::Namespace, &n.name, "Missing")),
+        (None, None) => {}
+    }
+    match &observed.storage {
+        Some(st) => {
+            out.push(entry(Owned::FileSystem, &st.file_system.id, &st.file_system.state));
+            out.extend(st.mount_targets.iter().map(|m| entry(Owned::MountTarget, &m.id, &m.state)));
+            out.extend(st.access_points.iter().map(|a| entry(Owned::AccessPoint, &a.id, &a.state)));
+        }
+        None if want.storage.wanted() => out.push(entry(Owned::FileSystem, &want.storage.creation_token, "Missing")),
+        None => {}
     }
     // Every group found, wanted or not: one whose service is no longer exposed is looked up
     // through this list until it is deleted.

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
-use stackwright_api::appstack::{AppStackDeletionPolicy, AppStackSpec, Service};
+use stackwright_api::appstack::{AppStackDeletionPolicy, AppStackSpec, Service, VolumeDeletionPolicy};
 use stackwright_api::naming::{ELB_NAME_MAX, ObjectIdentity};
 use stackwright_cloud::autoscaling::{Metric, ScalingPolicy};
-use stackwright_cloud::ecs::DeploymentConfiguration;
+use stackwright_cloud::ecs::{ConnectService, DeploymentConfiguration, ServiceConnect};
 use stackwright_cloud::elbv2::{HealthCheck, RuleConditions};
 
 use super::network::desired::DesiredNetwork;
@@ -57,6 +57,57 @@ pub struct DesiredStack {
     pub deletion_policy: AppStackDeletionPolicy,
     /// Prefix of the stack's log groups not named in the spec (one listing finds them all).
     pub log_group_prefix: String,
+    /// The Cloud Map HTTP namespace through which the services reach each other by name (ECS
+    /// Service Connect), when the stack has more than one service and one of them a port.
+    pub namespace: Option<DesiredNamespace>,
+    /// The EFS file system behind the services' volumes (its creation token also when no service
+    /// has volumes: a file system an earlier spec made is found through it).
+    pub storage: DesiredStorage,
+}
+
+/// The stack's EFS file system and an access point per volume.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DesiredStorage {
+    /// CreationToken: derived from the object's name, not its uid, so a stack of the same name
+    /// finds a file system its deleted predecessor kept (and a create retried after a crash is
+    /// the same request).
+    pub creation_token: String,
+    pub volumes: Vec<DesiredVolume>,
+    pub deletion_policy: VolumeDeletionPolicy,
+}
+
+impl DesiredStorage {
+    pub fn wanted(&self) -> bool {
+        !self.volumes.is_empty()
+    }
+
+    pub fn volume(&self, service: &str, name: &str) -> Option<&DesiredVolume> {
+        self.volumes.iter().find(|v| v.service == service && v.name == name)
+    }
+}
+
+/// One volume of one service: its access point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DesiredVolume {
+    pub service: String,
+    pub name: String,
+    /// `/<service>/<volume>`: each volume its own directory of the file system.
+    pub root_directory: String,
+    pub client_token: String,
+    pub uid: i64,
+    pub gid: i64,
+}
+
+/// The mode of a volume's root directory when EFS creates it.
+pub const VOLUME_PERMISSIONS: &str = "755";
+
+/// The stack's Cloud Map namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DesiredNamespace {
+    pub name: String,
+    /// CreatorRequestId: the same stack always sends the same, so a create retried after a
+    /// crash is the same request.
+    pub request_id: String,
 }
 
 /// The load balancer and what hangs on it.
@@ -227,7 +278,31 @@ pub fn desired(spec: &AppStackSpec, id: &ObjectIdentity, default_region: &str) -
         })
         .collect();
     let tags = id.tags(&spec.tags);
+    let connected = spec.services.len() > 1 && spec.services.iter().any(|s| s.port.is_some());
+    let storage = DesiredStorage {
+        creation_token: format!("stackwright-{}", &client_token(&format!("{}\0{}", id.cluster_id, id.owner()), "efs")),
+        volumes: spec
+            .services
+            .iter()
+            .flat_map(|s| {
+                s.volumes.iter().map(|v| DesiredVolume {
+                    service: s.name.clone(),
+                    name: v.name.clone(),
+                    root_directory: format!("/{}/{}", s.name, v.name),
+                    client_token: client_token(&id.uid, &format!("{}\0{}", s.name, v.name)),
+                    uid: v.uid,
+                    gid: v.gid,
+                })
+            })
+            .collect(),
+        deletion_policy: spec.volume_deletion_policy,
+    };
     DesiredStack {
+        storage,
+        namespace: connected.then(|| DesiredNamespace {
+            name: id.physical_name("", ECS_NAME_MAX),
+            request_id: client_token(&id.uid, ""),
+        }),
         network: super::network::desired::network(spec.network.managed.as_ref(), &region, id, &tags),
         network_whole: spec.network.managed.is_none(),
         region,
@@ -286,6 +361,26 @@ impl DesiredStack {
         self.network_whole = whole;
         if let Some(lb) = &mut self.load_balancer {
             lb.subnets = if lb.scheme == "internal" { placement.private.clone() } else { placement.public.clone() };
+        }
+    }
+
+    /// The Service Connect configuration of service `s` in the namespace `namespace_arn`: each
+    /// service serves its port under its own name (`api:8000`) and reaches the others by theirs;
+    /// off when the stack has no namespace; None while the wanted namespace is not there yet.
+    pub fn service_connect(&self, s: &DesiredService, namespace_arn: Option<&str>) -> Option<ServiceConnect> {
+        match (&self.namespace, namespace_arn) {
+            (None, _) => Some(ServiceConnect::default()),
+            (Some(_), None) => None,
+            (Some(_), Some(arn)) => Some(ServiceConnect {
+                enabled: true,
+                namespace: Some(arn.to_string()),
+                services: s
+                    .spec
+                    .port
+                    .map(|port| ConnectService { port_name: s.name.clone(), dns_name: s.name.clone(), port })
+                    .into_iter()
+                    .collect(),
+            }),
         }
     }
 

@@ -17,5 +17,6 @@ pub mod reconcile;
 pub mod resolve;
 pub mod rules;
 pub mod simulate;
+pub mod storage;
 pub mod taskdef;
 pub mod teardown;

@@ -16,12 +16,15 @@ use stackwright_cloud::CloudError;
 use stackwright_cloud::autoscaling::{AutoScaling, ScalableTarget, ScalingPolicy};
 use stackwright_cloud::ec2::Ec2;
 use stackwright_cloud::ecs::{Cluster, Ecs, NewTaskDefinition, Service};
+use stackwright_cloud::efs::Efs;
 use stackwright_cloud::elbv2::{Elbv2, Listener, LoadBalancer, Rule};
 use stackwright_cloud::iam::Iam;
 use stackwright_cloud::logs::{LogGroup, Logs};
+use stackwright_cloud::servicediscovery::CloudMap;
 
 use super::desired::{CONTENT_HASH_TAG, DesiredStack, ROLE_POLICY};
-use super::plan::{Observed, ObservedRole, ObservedTargetGroup, Revisions};
+use super::plan::{Observed, ObservedNamespace, ObservedRole, ObservedTargetGroup, Revisions};
+use super::storage::ObservedStorage;
 
 /// The AWS clients a stack uses.
 #[derive(Clone, Debug)]
@@ -32,6 +35,8 @@ pub struct Clients {
     pub iam: Iam,
     pub logs: Logs,
     pub ec2: Ec2,
+    pub cloudmap: CloudMap,
+    pub efs: Efs,
 }
 
 /// Content hashes of task definition revisions by ARN (a revision never changes).
@@ -116,6 +121,10 @@ pub struct Known {
     pub target_groups: Vec<String>,
     /// Log groups the inventory lists (a renamed one is found and deleted through it).
     pub log_groups: Vec<String>,
+    /// The Cloud Map namespace the inventory lists (Service Connect turned off, or a deletion).
+    pub namespace: Option<String>,
+    /// Whether the inventory lists a file system (volumes taken out of the spec, or a deletion).
+    pub file_system: bool,
 }
 
 /// Reads the stack: what `want` names and what it had (`known`); `thorough` (a reconcile of a
@@ -143,8 +152,16 @@ pub async fn observe(
     };
     // Each branch on the heap: the SDK's futures are large, and side by side they would not fit
     // on a worker thread's stack.
-    let (((execution_role, task_role), (lb_group, task_group)), log_groups, target_groups, balancer, ecs) = tokio::try_join!(
-        Box::pin(async { tokio::try_join!(Box::pin(roles), Box::pin(groups)) }),
+    let namespace = observe_namespace(&aws.cloudmap, want, known, thorough);
+    let storage = observe_storage(aws, want, known);
+    let (
+        ((execution_role, task_role), (lb_group, task_group), namespace, storage),
+        log_groups,
+        target_groups,
+        balancer,
+        ecs,
+    ) = tokio::try_join!(
+        Box::pin(async { tokio::try_join!(Box::pin(roles), Box::pin(groups), Box::pin(namespace), Box::pin(storage)) }),
         Box::pin(observe_log_groups(aws, want, &known.log_groups, thorough)),
         Box::pin(observe_target_groups(aws, &known.target_groups, thorough)),
         Box::pin(observe_load_balancer(aws, want, thorough)),
@@ -168,6 +185,8 @@ pub async fn observe(
         services,
         scalable_targets,
         policies,
+        namespace,
+        storage,
         ..Default::default()
     };
     if let Some(memo) = thorough {
@@ -320,6 +339,58 @@ async fn observe_services(
         policies = found.into_iter().map(|p| (p.name.clone(), p)).collect();
     }
     Ok((cluster, services, targets, policies))
+}
+
+/// The stack's Cloud Map namespace, looked for when the stack wants one or had one; its tags
+/// when `thorough`, once per generation.
+async fn observe_namespace(
+    cloudmap: &CloudMap,
+    want: &DesiredStack,
+    known: &Known,
+    thorough: Option<&ReadOnce>,
+) -> Result<Option<ObservedNamespace>, CloudError> {
+    let Some(name) = want.namespace.as_ref().map(|n| &n.name).or(known.namespace.as_ref()) else {
+        return Ok(None);
+    };
+    let Some(namespace) = cloudmap.http_namespace(name).await? else { return Ok(None) };
+    let tags = match thorough {
+        Some(memo) => {
+            let read = async { Ok(cloudmap.tags(&namespace.arn).await?.unwrap_or_default()) };
+            Some(memo.once(format!("tags:{}", namespace.arn), read).await?)
+        }
+        None => None,
+    };
+    Ok(Some(ObservedNamespace { namespace, tags }))
+}
+
+/// The stack's EFS file system (by its creation token), looked for when a service has volumes or
+/// the inventory lists one; its mount targets and access points once it exists, and the zones
+/// of the task subnets while volumes are wanted (where mount targets go).
+async fn observe_storage(
+    aws: &Clients,
+    want: &DesiredStack,
+    known: &Known,
+) -> Result<Option<ObservedStorage>, CloudError> {
+    if !want.storage.wanted() && !known.file_system {
+        return Ok(None);
+    }
+    let Some(file_system) = aws.efs.file_system_by_token(&want.storage.creation_token).await? else { return Ok(None) };
+    if file_system.state != "available" && file_system.state != "deleting" {
+        return Ok(Some(ObservedStorage { file_system, ..Default::default() }));
+    }
+    let zones = async {
+        if !want.storage.wanted() {
+            return Ok(BTreeMap::new());
+        }
+        let subnets = aws.ec2.subnets(&want.task_subnets).await?;
+        Ok(subnets.into_iter().map(|s| (s.id, s.availability_zone)).collect())
+    };
+    let (mount_targets, access_points, subnet_zones) = tokio::try_join!(
+        Box::pin(aws.efs.mount_targets(&file_system.id)),
+        Box::pin(aws.efs.access_points(&file_system.id)),
+        Box::pin(zones),
+    )?;
+    Ok(Some(ObservedStorage { file_system, mount_targets, access_points, subnet_zones }))
 }
 
 async fn role(iam: &Iam, name: Option<&str>) -> Result<Option<ObservedRole>, CloudError> {

@@ -15,15 +15,17 @@ use stackwright_api::naming::ObjectIdentity;
 use stackwright_cloud::autoscaling::{Metric, ScalableTarget, ScalingPolicy};
 use stackwright_cloud::ec2::{IngressRule, SecurityGroup, Source};
 use stackwright_cloud::ecs::{
-    Cluster, LoadBalancerAttachment, NetworkConfiguration, NewTaskDefinition, Service, ServiceUpdate,
+    Cluster, LoadBalancerAttachment, NetworkConfiguration, NewTaskDefinition, Service, ServiceConnect, ServiceUpdate,
 };
 use stackwright_cloud::elbv2::{Action, Listener, ListenerSettings, LoadBalancer, Rule, TargetGroup};
 use stackwright_cloud::iam::Role;
 use stackwright_cloud::logs::LogGroup;
+use stackwright_cloud::servicediscovery::Namespace;
 
 use super::desired::{DesiredService, DesiredStack, ROLLED_OUT_TAG, TLS_POLICY};
 use super::network::plan::{NetStep, NetworkPlan};
 use super::policies::same_document;
+use super::storage::{NFS_PORT, ObservedStorage, plan_storage};
 use super::taskdef::{Revision, revision};
 use crate::supporting::{name_conflict_message, rule_changes};
 
@@ -40,6 +42,13 @@ pub struct ObservedTargetGroup {
     pub group: TargetGroup,
     /// None when not read (the resync reads no attributes).
     pub attributes: Option<BTreeMap<String, String>>,
+}
+
+/// The stack's Cloud Map namespace with its tags (None when not read: a resync reads none).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObservedNamespace {
+    pub namespace: Namespace,
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 /// What is known of the revisions of one service's family.
@@ -82,6 +91,10 @@ pub struct Observed {
     pub scalable_targets: BTreeMap<String, ScalableTarget>,
     /// By policy name.
     pub policies: BTreeMap<String, ScalingPolicy>,
+    /// Looked for when the stack wants one or its inventory lists one.
+    pub namespace: Option<ObservedNamespace>,
+    /// The EFS file system, looked for when a service has volumes or the inventory lists one.
+    pub storage: Option<ObservedStorage>,
 }
 
 /// The roles of a stack.
@@ -102,6 +115,20 @@ pub enum GroupKind {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
     CreateCluster,
+    /// Start creating the Cloud Map namespace (it is listed once Cloud Map has made it).
+    CreateNamespace,
+    /// The Cloud Map services ECS left in the namespace, then the namespace (by id).
+    DeleteNamespace(String),
+    CreateFileSystem,
+    /// A mount target in this task subnet (the first of its zone), in the task security group.
+    CreateMountTarget(String),
+    CreateAccessPoint {
+        service: String,
+        volume: String,
+    },
+    DeleteMountTarget(String),
+    DeleteAccessPoint(String),
+    DeleteFileSystem(String),
     CreateRole(RoleKind),
     PutRolePolicy(RoleKind, String),
     DeleteRolePolicy(RoleKind),
@@ -201,6 +228,10 @@ pub enum Owned {
     ElasticIp,
     RouteTable,
     VpcEndpoint,
+    Namespace,
+    FileSystem,
+    MountTarget,
+    AccessPoint,
 }
 
 impl Owned {
@@ -225,6 +256,10 @@ impl Owned {
             Owned::ElasticIp => "ec2:ElasticIp",
             Owned::RouteTable => "ec2:RouteTable",
             Owned::VpcEndpoint => "ec2:VpcEndpoint",
+            Owned::Namespace => "servicediscovery:Namespace",
+            Owned::FileSystem => "efs:FileSystem",
+            Owned::MountTarget => "efs:MountTarget",
+            Owned::AccessPoint => "efs:AccessPoint",
         }
     }
 }
@@ -283,16 +318,6 @@ pub fn plan(
     id: &ObjectIdentity,
     adopt: bool,
 ) -> Planned {
-    // Refused rather than run without the storage the spec asks for: the data would not persist.
-    if let Some(s) = want.services.iter().find(|s| !s.spec.volumes.is_empty()) {
-        return Planned::blocked(
-            reason::INVALID_SPEC,
-            format!(
-                "service {} has volumes, which this version of Stackwright does not mount yet (EFS volumes are not implemented): remove volumes to run it without persistent storage",
-                s.name
-            ),
-        );
-    }
     let mut tags = Vec::new();
     if let Some(blocked) = conflicts(want, observed, id, adopt, &mut tags) {
         return blocked;
@@ -303,6 +328,22 @@ pub fn plan(
 
     if observed.cluster.is_none() {
         steps.push(Step::CreateCluster);
+    }
+    match (&want.namespace, &observed.namespace) {
+        (Some(_), None) => steps.push(Step::CreateNamespace),
+        // Service Connect turned off: the namespace goes once no service is in it any more.
+        (None, Some(ns))
+            if ns.tags.as_ref().is_some_and(|t| id.owns(t))
+                && observed.services.values().all(|s| !s.service_connect.enabled) =>
+        {
+            steps.push(Step::DeleteNamespace(ns.namespace.id.clone()));
+        }
+        _ => {}
+    }
+    let namespace_arn = observed.namespace.as_ref().map(|n| n.namespace.arn.as_str());
+    match plan_storage(want, observed.storage.as_ref(), observed.task_group.as_ref().map(|g| g.id.as_str())) {
+        Ok(storage) => steps.extend(storage),
+        Err((reason, message)) => return Planned::blocked(reason, message),
     }
     for (kind, name, observed_role, policy) in [
         (RoleKind::Execution, &want.execution_role, &observed.execution_role, &rendered.execution_policy),
@@ -350,30 +391,41 @@ pub fn plan(
             }
         }
     }
+    // The tasks' group admits each exposed port from the load balancer's group, and — with
+    // Service Connect — each service's port from the stack's own tasks.
     match &observed.task_group {
         None => steps.push(Step::CreateSecurityGroup(GroupKind::Tasks)),
         Some(g) => {
             let lb_group = observed.lb_group.as_ref().map(|g| g.id.clone());
             let ports: BTreeSet<i32> =
                 want.services.iter().filter_map(|s| s.exposure.as_ref().map(|e| e.port)).collect();
+            let mut wanted: BTreeSet<IngressRule> = BTreeSet::new();
+            if want.namespace.is_some() {
+                wanted.extend(want.services.iter().filter_map(|s| s.spec.port).map(|port| {
+                    IngressRule::tcp_from_group(port, &g.id, Some("stackwright: the stack's own services"))
+                }));
+            }
+            // The mount targets sit in this group: NFS from the stack's tasks only.
+            if want.storage.wanted() {
+                wanted.insert(IngressRule::tcp_from_group(NFS_PORT, &g.id, Some("stackwright: EFS mount targets")));
+            }
             match lb_group {
                 Some(lb_group) if want.load_balancer.is_some() => {
-                    let wanted: BTreeSet<IngressRule> = ports
-                        .iter()
-                        .map(|port| {
-                            IngressRule::tcp_from_group(
-                                *port,
-                                &lb_group,
-                                Some("stackwright: the stack's load balancer"),
-                            )
-                        })
-                        .collect();
+                    wanted.extend(ports.iter().map(|port| {
+                        IngressRule::tcp_from_group(*port, &lb_group, Some("stackwright: the stack's load balancer"))
+                    }));
                     push_rule_changes(&mut steps, GroupKind::Tasks, &wanted, &g.ingress);
                 }
                 _ if want.load_balancer.is_none() => {
-                    push_rule_changes(&mut steps, GroupKind::Tasks, &BTreeSet::new(), &g.ingress);
+                    push_rule_changes(&mut steps, GroupKind::Tasks, &wanted, &g.ingress);
                 }
-                _ => {}
+                // The load balancer's group is not there yet: only add, never revoke its rules.
+                _ => {
+                    let missing: Vec<IngressRule> = rule_changes(&wanted, &g.ingress).authorize.into_iter().collect();
+                    if !missing.is_empty() {
+                        steps.push(Step::AuthorizeIngress(GroupKind::Tasks, missing));
+                    }
+                }
             }
         }
     }
@@ -495,7 +547,13 @@ pub fn plan(
             }
             continue;
         };
-        let Some(def) = defs.get(&s.name) else { continue };
+        // Not rendered: what its volumes need is not available yet.
+        let Some(def) = defs.get(&s.name) else {
+            if have.is_none() {
+                waiting.push(s.name.clone());
+            }
+            continue;
+        };
         let wanted_hash = def.tags.get(super::desired::CONTENT_HASH_TAG).cloned().unwrap_or_default();
         let revisions = observed.revisions.get(&s.name).cloned().unwrap_or_default();
         let attachment = attachment(s, observed);
@@ -512,6 +570,7 @@ pub fn plan(
                     && observed.task_group.is_some()
                     && roles_ready
                     && task_roles_ready
+                    && (want.namespace.is_none() || namespace_arn.is_some())
                     && (s.exposure.is_none() || attachment.is_some());
                 if ready {
                     let reuse = revisions.newest.filter(|(h, _)| *h == wanted_hash).map(|(_, arn)| arn);
@@ -521,7 +580,8 @@ pub fn plan(
                 }
             }
             Some(svc) => {
-                let update = service_update(s, svc, &network, attachment.as_ref());
+                let connect = want.service_connect(s, namespace_arn);
+                let update = service_update(s, svc, &network, attachment.as_ref(), connect.as_ref());
                 // The circuit breaker rolled back: the PRIMARY says so while the rollback runs,
                 // the service's events after it has completed.
                 let rollback = svc
@@ -718,8 +778,15 @@ fn service_update(
     have: &Service,
     network: &NetworkConfiguration,
     attachment: Option<&LoadBalancerAttachment>,
+    connect: Option<&ServiceConnect>,
 ) -> ServiceUpdate {
     let mut u = ServiceUpdate::default();
+    // None: wanted, but the namespace is not there yet.
+    if let Some(connect) = connect
+        && have.service_connect != *connect
+    {
+        u.service_connect = Some(connect.clone());
+    }
     if let Some(count) = s.desired_count
         && have.desired_count != count
     {
@@ -827,6 +894,13 @@ fn conflicts(
     for g in observed.log_groups.values() {
         found.push((Owned::LogGroup, g.name.clone(), g.arn.clone(), g.tags.as_ref()));
     }
+    if let Some(ns) = &observed.namespace {
+        found.push((Owned::Namespace, ns.namespace.name.clone(), ns.namespace.arn.clone(), ns.tags.as_ref()));
+    }
+    if let Some(st) = &observed.storage {
+        let fs = &st.file_system;
+        found.push((Owned::FileSystem, fs.creation_token.clone(), fs.id.clone(), Some(&fs.tags)));
+    }
     if let Some(tags_by_arn) = &observed.elb_tags {
         if let Some(lb) = &observed.load_balancer {
             found.push((Owned::LoadBalancer, lb.name.clone(), lb.arn.clone(), tags_by_arn.get(&lb.arn)));
@@ -855,6 +929,7 @@ fn conflicts(
 
 #[cfg(test)]
 mod tests {
+    use stackwright_cloud::ecs::ConnectService;
     use stackwright_cloud::elbv2::RuleConditions;
 
     use super::super::desired::desired;
@@ -870,7 +945,7 @@ mod tests {
         };
         Rendered {
             task_definitions: Some(
-                want.services.iter().map(|s| (s.name.clone(), render(want, s, &[], &roles))).collect(),
+                want.services.iter().map(|s| (s.name.clone(), render(want, s, &[], &roles, &[]))).collect(),
             ),
             execution_policy: Some("{}".into()),
             task_policy: None,
@@ -899,6 +974,7 @@ mod tests {
         let expected: Vec<Vec<&str>> = vec![
             vec![
                 "CreateCluster",
+                "CreateNamespace",
                 "CreateRole",
                 "CreateRole",
                 "CreateSecurityGroup",
@@ -1033,13 +1109,58 @@ mod tests {
     }
 
     #[test]
-    fn a_service_with_volumes_is_refused_with_no_write_rather_than_run_without_its_storage() {
+    fn services_find_each_other_by_name_over_the_stack_s_namespace_and_its_tasks_admit_each_other() {
+        let want = desired(&accunode(), &id(), "us-east-1");
+        let rendered = rendered(&want);
+        let observed = converge(&want, &rendered, &id(), 10);
+        let ns = observed.namespace.as_ref().expect("a stack of two services has a namespace");
+        let api = &observed.services["api"].service_connect;
+        assert!(api.enabled && api.namespace.as_deref() == Some(ns.namespace.arn.as_str()));
+        assert_eq!(
+            api.services,
+            [ConnectService { port_name: "api".into(), dns_name: "api".into(), port: 8000 }],
+            "api serves http://api:8000"
+        );
+        let worker = &observed.services["worker"].service_connect;
+        assert!(worker.enabled && worker.services.is_empty(), "worker has no port: a client only");
+        let tasks = observed.task_group.as_ref().expect("task group");
+        assert!(
+            tasks.ingress.contains(&IngressRule::tcp_from_group(
+                8000,
+                &tasks.id,
+                Some("stackwright: the stack's own services")
+            )),
+            "{:?}",
+            tasks.ingress
+        );
+
+        // One service left: Service Connect goes off, then the namespace.
         let mut spec = accunode();
-        spec.services[0].volumes = serde_yaml::from_str("[{name: data, mountPath: /data}]").expect("volumes");
-        let want = desired(&spec, &id(), "us-east-1");
-        let p = plan(&want, &rendered(&want), &Observed::default(), &[], &id(), false);
-        assert!(p.steps.is_empty());
-        assert!(p.blocked.is_some_and(|(r, m)| r == "InvalidSpec" && m.contains("service api has volumes")));
+        spec.services.truncate(1);
+        let alone = desired(&spec, &id(), "us-east-1");
+        assert_eq!(alone.namespace, None);
+        let mut observed = observed;
+        let removed = vec!["worker".to_string()];
+        let p = plan(&alone, &rendered_for(&alone), &observed, &removed, &id(), false);
+        assert!(
+            p.steps.iter().any(|s| matches!(s, Step::UpdateService(n, u) if n == "api"
+                && u.service_connect == Some(ServiceConnect::default()))),
+            "{:?}",
+            p.steps
+        );
+        assert!(!p.steps.iter().any(|s| matches!(s, Step::DeleteNamespace(_))), "not while a service is in it");
+        assert!(p.steps.iter().any(|s| matches!(s, Step::RevokeIngress(GroupKind::Tasks, _))), "{:?}", p.steps);
+        simulate(&alone, &rendered_for(&alone), &mut observed, &p.steps);
+        let p = plan(&alone, &rendered_for(&alone), &observed, &removed, &id(), false);
+        assert!(p.steps.contains(&Step::DeleteNamespace("ns-1".into())), "{:?}", p.steps);
+
+        // A namespace that is not the stack's is a conflict, not adopted silently.
+        let mut theirs = converge(&want, &rendered, &id(), 10);
+        if let Some(n) = theirs.namespace.as_mut() {
+            n.tags = Some(BTreeMap::new());
+        }
+        let p = plan(&want, &rendered, &theirs, &[], &id(), false);
+        assert!(p.blocked.is_some_and(|(r, m)| r == "NameConflict" && m.contains("servicediscovery:Namespace")));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use kube::core::error_boundary::DeserializeGuard;
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::Store;
 use stackwright_api::annotations;
-use stackwright_api::appstack::{AppStack, AppStackDeletionPolicy, AppStackStatus};
+use stackwright_api::appstack::{AppStack, AppStackDeletionPolicy, AppStackStatus, VolumeDeletionPolicy};
 use stackwright_api::common::CommonStatus;
 use stackwright_api::conditions::{self, Outcome, reason};
 use stackwright_api::naming::ObjectIdentity;
@@ -59,6 +59,8 @@ fn clients(ctx: &Context, region: &str) -> Clients {
         iam: ctx.cloud.iam(region),
         logs: ctx.cloud.logs(region),
         ec2: ctx.cloud.ec2(region),
+        cloudmap: ctx.cloud.cloudmap(region),
+        efs: ctx.cloud.efs(region),
     }
 }
 
@@ -88,7 +90,9 @@ fn known(stack: &AppStack, want: &DesiredStack, id: &ObjectIdentity, everything:
             target_groups.push(name);
         }
     }
-    (Known { services, target_groups, log_groups: listed(Owned::LogGroup).collect() }, removed)
+    let namespace = listed(Owned::Namespace).next();
+    let file_system = everything || listed(Owned::FileSystem).next().is_some();
+    (Known { services, target_groups, log_groups: listed(Owned::LogGroup).collect(), namespace, file_system }, removed)
 }
 
 /// The name in a target group ARN (`arn:…:targetgroup/<name>/<id>`); a name stays a name.
@@ -192,15 +196,26 @@ fn render_all(want: &DesiredStack, bindings: &Bindings, observed: &Observed) -> 
         return Rendered { task_policy, ..Default::default() };
     }
     let roles = Roles { execution: Some(execution.clone()), task };
-    let defs: BTreeMap<_, _> =
-        want.services.iter().map(|s| (s.name.clone(), render(want, s, resolved, &roles))).collect();
+    // A service whose volumes are not all available yet has no definition (it waits); the
+    // execution role's policy covers every service all the same (volumes do not change it).
+    let mut defs = BTreeMap::new();
+    let mut list = Vec::new();
+    for s in &want.services {
+        match super::storage::volumes(want, s, observed.storage.as_ref()) {
+            Some(volumes) => {
+                let def = render(want, s, resolved, &roles, &volumes);
+                list.push(def.clone());
+                defs.insert(s.name.clone(), def);
+            }
+            None => list.push(render(want, s, resolved, &roles, &[])),
+        }
+    }
     let account = execution.split(':').nth(4).unwrap_or_default().to_string();
     let log_groups: Vec<String> = want
         .services
         .iter()
         .map(|s| format!("arn:aws:logs:{}:{account}:log-group:{}", want.region, s.log_group))
         .collect();
-    let list: Vec<_> = defs.values().cloned().collect();
     let execution_policy = Some(execution_policy(&execution_needs(&list, &log_groups, &want.region, &account)));
     Rendered { task_definitions: Some(defs), execution_policy, task_policy }
 }
@@ -243,6 +258,7 @@ impl Report {
         let s = &mut self.status;
         (s.load_balancer, s.url) = load_balancer(want, observed);
         s.task_security_group_id = observed.task_group.as_ref().map(|g| g.id.clone());
+        s.file_system_id = observed.storage.as_ref().map(|st| st.file_system.id.clone());
         s.services = service_statuses(want, observed, removed, id);
         s.common.resources = inventory(want, observed);
         s.common.resources.extend(self.network_resources.iter().cloned());
@@ -287,16 +303,36 @@ async fn clean_up(stack: &AppStack, ctx: &Context) -> Result<Action> {
     ctx.settings_read.forget(&id.uid);
     let adopt = annotations::is_true(stack.meta(), annotations::ADOPT);
     let (known, _) = known(stack, &want, &id, true);
-    let step = delete_in_order(&aws, &want, &id, &known, adopt, &ctx.revisions).await;
-    if matches!(step, Ok(None)) {
-        tracing::info!(stack = %id.name, "deleted the AppStack's AWS resources");
-    }
+    let step = match delete_in_order(&aws, &want, &id, &known, adopt, &ctx.revisions).await {
+        Ok(Cleanup::Progress(progress)) => Ok(Some(progress)),
+        Ok(Cleanup::Done { kept }) => {
+            tracing::info!(stack = %id.name, "deleted the AppStack's AWS resources");
+            if let Some(fs) = kept {
+                let message = format!(
+                    "kept EFS file system {fs} with its access points and the volumes' data (volumeDeletionPolicy: Retain); an AppStack named {} in namespace {} mounts it again",
+                    id.name, id.namespace
+                );
+                tracing::info!(stack = %id.name, file_system = %fs, "kept the stack's EFS file system");
+                crate::status::record_event(ctx, stack, "Kept", "Delete", message.clone()).await;
+                write_status(&mut status, ctx, &report, &Outcome::progressing(reason::DELETING, message)).await?;
+            }
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    };
     let failures = ctx.consecutive_failures(stack);
     finish_cleanup(step, failures, async |o: &Outcome| write_status(&mut status, ctx, &report, o).await).await
 }
 
-/// One wave of cleanup: `Ok(Some(progress))` while something of the stack is still there,
-/// `Ok(None)` once all is gone. What to delete is `teardown`'s decision, over a full observation
+/// How far a stack's deletion is.
+enum Cleanup {
+    /// Something of the stack is still there.
+    Progress(String),
+    /// All is gone but what the policies keep: the file system, with `volumeDeletionPolicy: Retain`.
+    Done { kept: Option<String> },
+}
+
+/// One wave of cleanup. What to delete is `teardown`'s decision, over a full observation
 /// (tags included) of everything the stack may own: also the roles and the load balancer a
 /// later spec no longer asked for.
 async fn delete_in_order(
@@ -306,7 +342,7 @@ async fn delete_in_order(
     known: &Known,
     adopt: bool,
     hashes: &super::observe::RevisionHashes,
-) -> Result<Option<String>> {
+) -> Result<Cleanup> {
     let mut all = want.clone();
     all.execution_role = Some(id.physical_name("exec", 64));
     all.task_role = Some(id.physical_name("task", 64));
@@ -319,19 +355,24 @@ async fn delete_in_order(
         all.vpc_id.clone_from(&vpc.id);
     }
     let observed = observe(aws, &all, known, Some(&ReadOnce::default())).await?;
-    let Some((steps, progress)) = super::teardown::teardown(&observed, &known.services, id, adopt) else {
+    let kept = (want.storage.deletion_policy == VolumeDeletionPolicy::Retain)
+        .then(|| observed.storage.as_ref().map(|st| st.file_system.id.clone()))
+        .flatten();
+    let Some((steps, progress)) =
+        super::teardown::teardown(&observed, &known.services, id, adopt, want.storage.deletion_policy)
+    else {
         let Some((steps, progress)) = owned_network.and_then(|have| network::plan::teardown(&have, id)) else {
-            return Ok(None);
+            return Ok(Cleanup::Done { kept });
         };
         network::apply::apply(&aws.ec2, None, &steps).await?;
         let ops: Vec<&str> = steps.iter().map(network::plan::NetStep::operation).collect();
         tracing::info!(stack = %id.name, steps = %ops.join(", "), "AppStack network deletion writes sent");
-        return Ok(Some(progress));
+        return Ok(Cleanup::Progress(progress));
     };
     let wave = Wave { want: &all, observed: &observed, task_definitions: None, hashes };
     apply(aws, &wave, &steps).await?;
     tracing::info!(stack = %id.name, steps = %describe(&steps), "AppStack deletion writes sent");
-    Ok(Some(progress))
+    Ok(Cleanup::Progress(progress))
 }
 
 #[cfg(test)]

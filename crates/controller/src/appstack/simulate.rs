@@ -5,14 +5,18 @@
 use stackwright_cloud::autoscaling::ScalableTarget;
 use stackwright_cloud::ec2::SecurityGroup;
 use stackwright_cloud::ecs::{Cluster, Deployment, NetworkConfiguration, Service};
+use stackwright_cloud::efs::{AccessPoint, FileSystem, MountTarget, PosixUser};
 use stackwright_cloud::elbv2::{Action, Listener, LoadBalancer, Rule, TargetGroup};
 use stackwright_cloud::iam::Role;
 use stackwright_cloud::logs::LogGroup;
+use stackwright_cloud::servicediscovery::Namespace;
 
 use super::desired::{CONTENT_HASH_TAG, DesiredStack, ROLLED_OUT_TAG};
 use super::plan::{
-    GroupKind, Observed, ObservedRole, ObservedTargetGroup, Rendered, Revisions, RoleKind, Step, attachment, plan,
+    GroupKind, Observed, ObservedNamespace, ObservedRole, ObservedTargetGroup, Rendered, Revisions, RoleKind, Step,
+    attachment, plan,
 };
+use super::storage::ObservedStorage;
 
 /// Applies `steps` to `observed` as AWS would, completing everything at once.
 pub fn simulate(want: &DesiredStack, rendered: &Rendered, observed: &mut Observed, steps: &[Step]) {
@@ -27,6 +31,66 @@ pub fn simulate(want: &DesiredStack, rendered: &Rendered, observed: &mut Observe
                     ..Default::default()
                 })
             }
+            Step::CreateNamespace => {
+                let name = want.namespace.as_ref().expect("namespace").name.clone();
+                observed.namespace = Some(ObservedNamespace {
+                    namespace: Namespace {
+                        id: "ns-1".into(),
+                        arn: format!("arn:aws:servicediscovery:r:1:namespace/ns-1#{name}"),
+                        name,
+                    },
+                    tags: Some(tags.clone()),
+                });
+            }
+            Step::DeleteNamespace(_) => observed.namespace = None,
+            Step::CreateFileSystem => {
+                observed.storage = Some(ObservedStorage {
+                    file_system: FileSystem {
+                        id: "fs-1".into(),
+                        creation_token: want.storage.creation_token.clone(),
+                        state: "available".into(),
+                        encrypted: true,
+                        tags: tags.clone(),
+                        ..Default::default()
+                    },
+                    // Each task subnet in a zone of its own.
+                    subnet_zones: want.task_subnets.iter().map(|s| (s.clone(), format!("zone-of-{s}"))).collect(),
+                    ..Default::default()
+                })
+            }
+            Step::CreateMountTarget(subnet) => {
+                let st = observed.storage.as_mut().expect("file system");
+                st.mount_targets.push(MountTarget {
+                    id: format!("fsmt-{subnet}"),
+                    subnet_id: subnet.clone(),
+                    availability_zone: format!("zone-of-{subnet}"),
+                    state: "available".into(),
+                });
+            }
+            Step::CreateAccessPoint { service, volume } => {
+                let v = want.storage.volume(service, volume).expect("volume");
+                let st = observed.storage.as_mut().expect("file system");
+                st.access_points.push(AccessPoint {
+                    id: format!("fsap-{service}-{volume}"),
+                    file_system_id: st.file_system.id.clone(),
+                    root_directory: v.root_directory.clone(),
+                    posix_user: Some(PosixUser { uid: v.uid, gid: v.gid }),
+                    state: "available".into(),
+                    tags: tags.clone(),
+                    ..Default::default()
+                });
+            }
+            Step::DeleteMountTarget(id) => {
+                if let Some(st) = observed.storage.as_mut() {
+                    st.mount_targets.retain(|m| m.id != *id);
+                }
+            }
+            Step::DeleteAccessPoint(id) => {
+                if let Some(st) = observed.storage.as_mut() {
+                    st.access_points.retain(|a| a.id != *id);
+                }
+            }
+            Step::DeleteFileSystem(_) => observed.storage = None,
             Step::CreateRole(kind) => {
                 let name = match kind {
                     RoleKind::Execution => &want.execution_role,
@@ -171,6 +235,9 @@ pub fn simulate(want: &DesiredStack, rendered: &Rendered, observed: &mut Observe
                             assign_public_ip: want.assign_public_ip,
                         },
                         load_balancers: attachment(s, observed).into_iter().collect(),
+                        service_connect: want
+                            .service_connect(s, observed.namespace.as_ref().map(|n| n.namespace.arn.as_str()))
+                            .expect("the namespace is there"),
                         deployments: vec![Deployment {
                             status: "PRIMARY".into(),
                             rollout_state: Some("COMPLETED".into()),
@@ -181,6 +248,21 @@ pub fn simulate(want: &DesiredStack, rendered: &Rendered, observed: &mut Observe
                     },
                 );
                 observed.revisions.insert(service.clone(), Revisions { running: Some(hash), newest: None });
+            }
+            Step::UpdateService(name, update) | Step::Roll { service: name, update, .. } => {
+                let svc = observed.services.get_mut(name).expect("service");
+                if let Some(c) = &update.service_connect {
+                    svc.service_connect = c.clone();
+                }
+                if let Some(count) = update.desired_count {
+                    svc.desired_count = count;
+                }
+                if let Step::Roll { .. } = step {
+                    let def = &rendered.task_definitions.as_ref().expect("defs")[name];
+                    let hash = def.tags[CONTENT_HASH_TAG].clone();
+                    svc.tags.insert(ROLLED_OUT_TAG.to_string(), hash.clone());
+                    observed.revisions.insert(name.clone(), Revisions { running: Some(hash), newest: None });
+                }
             }
             Step::RegisterScalableTarget(service) => {
                 let s = want.service(service).expect("service");

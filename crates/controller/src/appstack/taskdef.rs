@@ -9,7 +9,7 @@
 
 use sha2::{Digest, Sha256};
 use stackwright_api::appstack::BucketAccess;
-use stackwright_cloud::ecs::{AwsLogs, Container, ContainerHealthCheck, NewTaskDefinition};
+use stackwright_cloud::ecs::{AwsLogs, Container, ContainerHealthCheck, EfsVolume, MountPoint, NewTaskDefinition};
 
 use super::desired::{CONTENT_HASH_TAG, DesiredService, DesiredStack};
 use super::policies::ExecutionNeeds;
@@ -66,12 +66,14 @@ fn value_from(s: &stackwright_api::appstack::SecretEnvVar) -> String {
     }
 }
 
-/// The task definition of `service` (tags: the stack's plus the content hash).
+/// The task definition of `service` (tags: the stack's plus the content hash), mounting
+/// `volumes` (its EFS volumes, see `storage::volumes`).
 pub fn render(
     want: &DesiredStack,
     service: &DesiredService,
     bindings: &[Resolved],
     roles: &Roles,
+    volumes: &[EfsVolume],
 ) -> NewTaskDefinition {
     let s = &service.spec;
     let (bound_env, bound_secrets) = binding_variables(&s.name, bindings);
@@ -103,7 +105,17 @@ pub fn render(
                 stream_prefix: s.name.clone(),
             },
             essential: true,
+            mounts: s
+                .volumes
+                .iter()
+                .map(|v| MountPoint {
+                    volume: v.name.clone(),
+                    container_path: v.mount_path.clone(),
+                    read_only: v.read_only,
+                })
+                .collect(),
         },
+        volumes: volumes.to_vec(),
         tags: want.tags.clone(),
     };
     let hash = content_hash(&def);
@@ -153,6 +165,16 @@ pub fn content_hash(def: &NewTaskDefinition) -> String {
     field("log-region", &c.logs.region);
     field("log-prefix", &c.logs.stream_prefix);
     field("essential", &c.essential.to_string());
+    for m in &c.mounts {
+        field("mount", &m.volume);
+        field("path", &m.container_path);
+        field("read-only", &m.read_only.to_string());
+    }
+    for v in &def.volumes {
+        field("volume", &v.name);
+        field("file-system", &v.file_system_id);
+        field("access-point", &v.access_point_id);
+    }
     let digest = h.finalize();
     digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
@@ -281,7 +303,7 @@ mod tests {
     #[test]
     fn a_task_definition_carries_the_bindings_as_env_and_secrets_never_a_password() {
         let want = desired(&accunode(), &id(), "us-east-1");
-        let api = render(&want, want.service("api").expect("api"), &bindings(), &roles());
+        let api = render(&want, want.service("api").expect("api"), &bindings(), &roles(), &[]);
         let env: Vec<&str> = api.container.environment.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             env,
@@ -319,7 +341,7 @@ mod tests {
         assert_eq!(api.container.port, Some(8000));
         assert_eq!(api.container.logs.group, "/stackwright/c1/prod/accunode/api");
         assert_eq!((api.cpu, api.memory, api.cpu_architecture.as_str()), (256, 512, "X86_64"));
-        let worker = render(&want, want.service("worker").expect("worker"), &bindings(), &roles());
+        let worker = render(&want, want.service("worker").expect("worker"), &bindings(), &roles(), &[]);
         assert!(!worker.container.environment.iter().any(|(k, _)| k.starts_with("REDIS")), "the cache binds api only");
         assert_eq!(worker.container.command, ["python", "-m", "worker"]);
         assert_eq!(worker.container.port, None);
@@ -329,10 +351,10 @@ mod tests {
     fn the_hash_changes_with_image_env_secrets_size_and_command_and_nothing_else() {
         let want = desired(&accunode(), &id(), "us-east-1");
         let api = want.service("api").expect("api");
-        let base = render(&want, api, &bindings(), &roles());
+        let base = render(&want, api, &bindings(), &roles(), &[]);
         let hash = content_hash(&base);
         assert_eq!(base.tags[CONTENT_HASH_TAG], hash);
-        assert_eq!(content_hash(&render(&want, api, &bindings(), &roles())), hash, "deterministic");
+        assert_eq!(content_hash(&render(&want, api, &bindings(), &roles(), &[])), hash, "deterministic");
         let mut tagged = base.clone();
         tagged.tags.insert("team".into(), "x".into());
         assert_eq!(content_hash(&tagged), hash, "tags are not content");
@@ -374,7 +396,7 @@ mod tests {
     #[test]
     fn the_execution_role_needs_the_secrets_without_their_json_keys() {
         let want = desired(&accunode(), &id(), "us-east-1");
-        let api = render(&want, want.service("api").expect("api"), &bindings(), &roles());
+        let api = render(&want, want.service("api").expect("api"), &bindings(), &roles(), &[]);
         let needs = execution_needs(&[api], &[], "us-east-1", "123456789012");
         assert_eq!(
             needs.secrets.into_iter().collect::<Vec<_>>(),

@@ -2,20 +2,24 @@
 //! dependency order — one wave per reconcile, like creation:
 //! 1. the services (each with its scaling): nothing else can go while tasks run behind the
 //!    load balancer and in the security groups;
-//! 2. the load balancer (its listeners and rules go with it);
+//! 2. the load balancer (its listeners and rules go with it) and the EFS mount targets (they sit
+//!    in the task security group and the subnets), waited out until they are gone;
 //! 3. the target groups; the task group's rules, then both security groups (the task group
 //!    once the bound Databases and Caches dropped their rules for it: EC2 refuses with
 //!    `DependencyViolation` until then, which is waited out as progress);
-//! 4. the roles, the log groups, the task definition revisions, and the cluster last.
+//! 4. the roles, the log groups, the task definition revisions, and the cluster last; with
+//!    `volumeDeletionPolicy: Delete`, the access points and the EFS file system (kept otherwise).
 //!
 //! Only resources carrying the stack's ownership tags (or adopted) are deleted; the services and
 //! revisions are those of the stack's own cluster and families.
 
 use std::collections::BTreeMap;
 
+use stackwright_api::appstack::VolumeDeletionPolicy;
 use stackwright_api::naming::ObjectIdentity;
 
 use super::plan::{GroupKind, Observed, RoleKind, Step};
+use super::storage::teardown_storage;
 
 /// One wave of deletion and what it says about progress, or None once nothing is left.
 pub fn teardown(
@@ -23,6 +27,7 @@ pub fn teardown(
     known: &[String],
     id: &ObjectIdentity,
     adopt: bool,
+    volumes: VolumeDeletionPolicy,
 ) -> Option<(Vec<Step>, String)> {
     let owns = |tags: &BTreeMap<String, String>| adopt || id.owns(tags);
     let elb_owned = |arn: &str| observed.elb_tags.as_ref().and_then(|t| t.get(arn)).is_some_and(owns);
@@ -33,11 +38,21 @@ pub fn teardown(
         let steps = names.iter().map(|n| Step::DeleteService(n.clone())).collect();
         return Some((steps, format!("deleting ECS services {}", names.join(", "))));
     }
-    if let Some(lb) = observed.load_balancer.as_ref().filter(|l| elb_owned(&l.arn)) {
-        return Some((
-            vec![Step::DeleteLoadBalancer(lb.arn.clone())],
-            format!("deleting load balancer {} (its listeners and rules go with it)", lb.name),
-        ));
+    let storage = observed.storage.as_ref().filter(|st| owns(&st.file_system.tags));
+    let lb = observed.load_balancer.as_ref().filter(|l| elb_owned(&l.arn));
+    let mounts = teardown_storage(storage, volumes, false);
+    if lb.is_some() || mounts.is_some() {
+        let mut steps = Vec::new();
+        let mut progress = Vec::new();
+        if let Some(lb) = lb {
+            steps.push(Step::DeleteLoadBalancer(lb.arn.clone()));
+            progress.push(format!("deleting load balancer {} (its listeners and rules go with it)", lb.name));
+        }
+        if let Some((mut mount_steps, message)) = mounts {
+            steps.append(&mut mount_steps);
+            progress.push(message);
+        }
+        return Some((steps, progress.join("; ")));
     }
 
     let mut steps: Vec<Step> = observed
@@ -69,11 +84,27 @@ pub fn teardown(
     for g in observed.log_groups.values().filter(|g| g.tags.as_ref().is_some_and(owns)) {
         steps.push(Step::DeleteLogGroup(g.name.clone()));
     }
+    if let Some(ns) = observed.namespace.as_ref().filter(|n| n.tags.as_ref().is_some_and(owns)) {
+        steps.push(Step::DeleteNamespace(ns.namespace.id.clone()));
+    }
     if cluster.is_some() {
         steps.extend(known.iter().map(|name| Step::DeregisterTaskDefinitions(super::desired::family(id, name))));
         steps.push(Step::DeleteCluster);
     }
-    (!steps.is_empty()).then(|| (steps, "deleting the roles, log groups, task definitions and the cluster".into()))
+    let file_system = teardown_storage(storage, volumes, true);
+    match (steps.is_empty(), file_system) {
+        (true, None) => None,
+        (true, Some(fs)) => Some(fs),
+        (false, fs) => {
+            let mut message =
+                "deleting the roles, log groups, Cloud Map namespace, task definitions and the cluster".to_string();
+            if let Some((mut fs_steps, fs_message)) = fs {
+                steps.append(&mut fs_steps);
+                message = format!("{message}; {fs_message}");
+            }
+            Some((steps, message))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -96,7 +127,7 @@ mod tests {
             Roles { execution: Some("arn:aws:iam::1:role/e".into()), task: Some("arn:aws:iam::1:role/t".into()) };
         let rendered = Rendered {
             task_definitions: Some(
-                want.services.iter().map(|s| (s.name.clone(), render(&want, s, &[], &roles))).collect(),
+                want.services.iter().map(|s| (s.name.clone(), render(&want, s, &[], &roles, &[]))).collect(),
             ),
             execution_policy: Some("{}".into()),
             task_policy: None,
@@ -105,7 +136,9 @@ mod tests {
         let known = vec!["api".to_string(), "worker".to_string()];
         let mut waves = Vec::new();
         for _ in 0..10 {
-            let Some((steps, _)) = teardown(&observed, &known, &id(), false) else { break };
+            let Some((steps, _)) = teardown(&observed, &known, &id(), false, VolumeDeletionPolicy::Retain) else {
+                break;
+            };
             waves.push(kinds(&steps));
             simulate(&want, &rendered, &mut observed, &steps);
         }
@@ -118,6 +151,7 @@ mod tests {
                 "DeleteRole",
                 "DeleteLogGroup",
                 "DeleteLogGroup",
+                "DeleteNamespace",
                 "DeregisterTaskDefinitions",
                 "DeregisterTaskDefinitions",
                 "DeleteCluster",
@@ -139,7 +173,14 @@ mod tests {
             ..Default::default()
         };
         observed.services.insert("api".into(), stackwright_cloud::ecs::Service::default());
-        assert_eq!(teardown(&observed, &["api".into()], &id(), false), None, "an untagged cluster is someone else's");
-        assert!(teardown(&observed, &["api".into()], &id(), true).is_some(), "unless adopted");
+        assert_eq!(
+            teardown(&observed, &["api".into()], &id(), false, VolumeDeletionPolicy::Retain),
+            None,
+            "an untagged cluster is someone else's"
+        );
+        assert!(
+            teardown(&observed, &["api".into()], &id(), true, VolumeDeletionPolicy::Retain).is_some(),
+            "unless adopted"
+        );
     }
 }
