@@ -46,6 +46,7 @@ struct Fixture {
     aas: aws_sdk_applicationautoscaling::Client,
     iam: aws_sdk_iam::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
+    cloudmap: aws_sdk_servicediscovery::Client,
 }
 
 async fn setup(prefix: &str) -> Fixture {
@@ -60,6 +61,7 @@ async fn setup(prefix: &str) -> Fixture {
         aas: aws_sdk_applicationautoscaling::Client::new(&config),
         iam: aws_sdk_iam::Client::new(&config),
         logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+        cloudmap: aws_sdk_servicediscovery::Client::new(&config),
         env,
         ns,
     }
@@ -195,10 +197,37 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
     assert_eq!(rule.actions()[0].target_group_arn(), Some(tg_arn.as_str()));
 
     // Security groups chained: the load balancer from anywhere on :80, the tasks on :8000 from the
-    // load balancer's group only.
+    // load balancer's group and the stack's own tasks only.
     let lb_group = lb.security_groups()[0].clone();
     assert_eq!(support::ingress_sources(&f.ec2, &lb_group).await, ["80:0.0.0.0/0"]);
-    assert_eq!(support::ingress_sources(&f.ec2, &task_group).await, [format!("8000:{lb_group}")]);
+    let mut sources = vec![format!("8000:{lb_group}"), format!("8000:{task_group}")];
+    sources.sort();
+    assert_eq!(support::ingress_sources(&f.ec2, &task_group).await, sources);
+
+    // Service Connect: the worker reaches the api as http://api:8000 through the stack's own Cloud
+    // Map namespace; the worker, without a port, is a client only.
+    let namespace_name = resource(&stack, "servicediscovery:Namespace")[0].clone();
+    let namespaces = f.cloudmap.list_namespaces().send().await.unwrap();
+    let namespace = namespaces.namespaces().iter().find(|n| n.name() == Some(namespace_name.as_str())).unwrap();
+    assert_eq!(namespace.r#type().map(|t| t.as_str()), Some("HTTP"));
+    let namespace_arn = namespace.arn().unwrap().to_string();
+    let namespace_id = namespace.id().unwrap().to_string();
+    let tags = f.cloudmap.list_tags_for_resource().resource_arn(&namespace_arn).send().await.unwrap();
+    assert!(tags.tags().iter().any(|t| t.key() == "stackwright.io/owner"), "{tags:?}");
+    let connect = |s: &aws_sdk_ecs::types::Service| {
+        let primary = s.deployments().iter().find(|d| d.status() == Some("PRIMARY")).unwrap();
+        primary.service_connect_configuration().cloned().unwrap()
+    };
+    let served = connect(&api);
+    assert!(served.enabled() && served.namespace() == Some(namespace_arn.as_str()));
+    let alias = &served.services()[0].client_aliases()[0];
+    assert_eq!(
+        (served.services()[0].port_name(), alias.dns_name(), alias.port()),
+        ("api", Some("api"), 8000),
+        "api serves http://api:8000"
+    );
+    let client = connect(&worker);
+    assert!(client.enabled() && client.namespace() == Some(namespace_arn.as_str()) && client.services().is_empty());
 
     // Autoscaling: 1–2 tasks on CPU, with the cooldowns of each service.
     let targets = f
@@ -296,6 +325,8 @@ async fn accunode_converges_rolls_one_new_revision_keeps_quiet_and_deletes_every
     assert!(f.iam.get_role().role_name(exec_name).send().await.is_err(), "the execution role is gone");
     let groups = f.logs.describe_log_groups().log_group_name_prefix(&log_group).send().await.unwrap();
     assert!(groups.log_groups().is_empty(), "the log groups are gone");
+    let namespaces = f.cloudmap.list_namespaces().send().await.unwrap();
+    assert!(namespaces.namespaces().iter().all(|n| n.id() != Some(namespace_id.as_str())), "the namespace is gone");
     let targets = f
         .aas
         .describe_scalable_targets()
@@ -467,7 +498,8 @@ async fn drift_is_set_back_and_removing_autoscaling_returns_to_replicas() {
         let sources = support::ingress_sources(&f.ec2, &task_group).await;
         let tgs = f.elb.describe_target_groups().target_group_arns(&tg_arn).send().await.ok()?;
         let path = tgs.target_groups()[0].health_check_path().map(str::to_string);
-        (sources.len() == 1 && !sources[0].starts_with("22:") && path.as_deref() == Some("/health")).then_some(())
+        let open = sources.iter().any(|s| s.starts_with("22:"));
+        (sources.len() == 2 && !open && path.as_deref() == Some("/health")).then_some(())
     })
     .await;
 
@@ -513,7 +545,11 @@ async fn drift_is_set_back_and_removing_autoscaling_returns_to_replicas() {
     })
     .await;
     assert!(service(&f, &cluster, "api").await.load_balancers().is_empty());
-    assert!(support::ingress_sources(&f.ec2, &task_group).await.is_empty(), "no rule from the load balancer");
+    assert_eq!(
+        support::ingress_sources(&f.ec2, &task_group).await,
+        [format!("8000:{task_group}")],
+        "no rule from the load balancer; the worker still reaches the api by name"
+    );
     assert_eq!(resource(&stack, "ec2:SecurityGroup"), [task_group]);
 }
 

@@ -8,6 +8,8 @@
 //!   Kubernetes RDS controller was measured in (it has no client-side limit): time until all
 //!   are Ready.
 //!
+//! `BENCH_DATA=lifted` runs only the second, and prints its AWS calls per Database by operation.
+//!
 //! Under `cargo test` it runs a small version and checks only what must hold whatever the machine:
 //! everything converges, a resync really ran, and it wrote nothing.
 
@@ -130,25 +132,49 @@ async fn many(env: &'static Env, bench: bool) -> Controller {
     controller
 }
 
-/// `n` Databases with the client-side rate limits lifted.
-async fn unlimited(env: &'static Env, n: usize) -> Duration {
+/// Calls per operation between two scrapes, most first.
+fn by_operation(before: &str, after: &str) -> Vec<(String, u64)> {
+    let ops: std::collections::BTreeSet<&str> = after
+        .lines()
+        .filter(|l| l.starts_with("stackwright_aws_calls_total{"))
+        .filter_map(|l| l.split("operation=\"").nth(1)?.split('"').next())
+        .collect();
+    let mut out: Vec<(String, u64)> = ops
+        .into_iter()
+        .map(|op| (op.to_string(), aws_calls(after, |o| o == op) - aws_calls(before, |o| o == op)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    out.sort_by_key(|x| std::cmp::Reverse(x.1));
+    out
+}
+
+/// `n` Databases with the client-side rate limits lifted: the time until all are Ready, and the
+/// AWS calls they took by operation.
+async fn unlimited(env: &'static Env, n: usize) -> (Duration, Vec<(String, u64)>) {
     let ns = env.namespace("benchfree").await;
     let network = network(env, 91).await;
     let lifted = "rds=1000:1000,ec2=1000:1000,elasticache=1000:1000,secretsmanager=1000:1000";
-    let _controller =
+    let controller =
         env.controller_with(&ns, "benchfree", "10m", &["--leader-elect=false", "--aws-rate-limit", lifted]);
-    converge(env, &ns, &databases(n, &network), Duration::from_secs(180 + 3 * n as u64)).await
+    let m0 = controller.metrics().await;
+    let took = converge(env, &ns, &databases(n, &network), Duration::from_secs(180 + 3 * n as u64)).await;
+    (took, by_operation(&m0, &controller.metrics().await))
 }
 
 #[tokio::main]
 async fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
     let env = env();
-    many(env, bench).await;
+    if std::env::var("BENCH_DATA").as_deref() != Ok("lifted") {
+        many(env, bench).await;
+    }
     let n = if bench { 100 } else { 2 };
-    let took = unlimited(env, n).await;
+    let (took, calls) = unlimited(env, n).await;
+    assert!(!calls.is_empty(), "the Databases were made with AWS calls");
     if bench {
         println!("== {n} Databases, client-side rate limits lifted ==");
         println!("time until all Ready:                  {:.1} s", took.as_secs_f64());
+        let per: Vec<String> = calls.iter().map(|(op, c)| format!("{op} {:.1}", *c as f64 / n as f64)).collect();
+        println!("AWS calls per Database by operation:   {}", per.join(", "));
     }
 }

@@ -1,7 +1,9 @@
 //! Tier 2: every ECS adapter call the AppStack reconciler uses (its cluster, task definition
 //! revisions and services), against the emulator, including how errors map to categories and the
 //! deployment lifecycle as the adapter reports it: a first rollout, a new task definition, a
-//! capacity provider change, and failing tasks stopped by the circuit breaker.
+//! capacity provider change, and failing tasks stopped by the circuit breaker; and ECS Service
+//! Connect over a Cloud Map namespace (the Cloud Map adapter); and task volumes on an EFS file
+//! system through an access point (the EFS adapter).
 //!
 //! Names carry the process id and the test, so the tests run in parallel in one emulator. Rollouts
 //! take the time of each service's `stackwright-emulator/rollout-seconds` tag ("0" where a test
@@ -16,9 +18,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use stackwright_cloud::ecs::{
-    AwsLogs, Container, ContainerHealthCheck, DeploymentConfiguration, Ecs, LoadBalancerAttachment,
-    NetworkConfiguration, NewService, NewTaskDefinition, Service, ServiceUpdate,
+    AwsLogs, ConnectService, Container, ContainerHealthCheck, DeploymentConfiguration, Ecs, EfsVolume,
+    LoadBalancerAttachment, MountPoint, NetworkConfiguration, NewService, NewTaskDefinition, Service, ServiceConnect,
+    ServiceUpdate,
 };
+use stackwright_cloud::efs::{NewAccessPoint, PosixUser};
 use stackwright_cloud::{CallOutcome, CallRecorder, Cloud, ErrorCategory};
 
 const ROLLOUT_TAG: &str = "stackwright-emulator/rollout-seconds";
@@ -99,7 +103,9 @@ fn task_definition(family: &str, image: &str) -> NewTaskDefinition {
                 stream_prefix: "api".into(),
             },
             essential: true,
+            mounts: vec![],
         },
+        volumes: vec![],
         tags: tags(&[("stackwright.io/owner", "ns/shop")]),
     }
 }
@@ -126,6 +132,7 @@ fn new_service(
             rollback: true,
         },
         health_check_grace_period_seconds: None,
+        service_connect: ServiceConnect::default(),
         tags: tags(&[("stackwright.io/owner", "ns/shop"), (ROLLOUT_TAG, rollout)]),
         // ECS takes up to 36 ASCII characters; the name's end is what differs between services.
         client_token: name[name.len().saturating_sub(36)..].to_string(),
@@ -428,6 +435,66 @@ async fn a_service_is_created_once_per_client_token_and_deleted() {
 }
 
 #[tokio::test]
+async fn services_join_a_cloud_map_namespace_over_service_connect_which_goes_after_them() {
+    let cloud = Cloud::new(support::env().aws_settings(), Arc::new(Calls::default())).await;
+    let (ecs, cloudmap) = (cloud.ecs(support::REGION), cloud.cloudmap(support::REGION));
+    let name = unique("connect");
+    let owner = tags(&[("stackwright.io/owner", "ns/shop")]);
+
+    // A create retried with its request id (a reconcile killed after the call) is the same one.
+    cloudmap.create_http_namespace(&name, &format!("{name}-request"), &owner).await.unwrap();
+    cloudmap.create_http_namespace(&name, &format!("{name}-request"), &owner).await.unwrap();
+    let ns = support::eventually("the namespace is listed", Duration::from_secs(30), || async {
+        cloudmap.http_namespace(&name).await.unwrap()
+    })
+    .await;
+    assert_eq!((ns.name.as_str(), ns.id.is_empty()), (name.as_str(), false));
+    assert_eq!(cloudmap.tags(&ns.arn).await.unwrap(), Some(owner.clone()));
+    let err = cloudmap.create_http_namespace(&name, "someone-else", &owner).await.unwrap_err();
+    assert_eq!((err.category, err.code.as_str()), (ErrorCategory::AlreadyExists, "NamespaceAlreadyExists"), "{err}");
+    assert_eq!(cloudmap.http_namespace(&unique("never-was")).await.unwrap(), None);
+
+    let cluster = cluster(&ecs, "connect").await;
+    let td = register(&ecs, &unique("connect"), "registry.example/shop/api:1").await;
+    let network = network(66, &unique("connect")).await;
+    let connect = ServiceConnect {
+        enabled: true,
+        namespace: Some(ns.arn.clone()),
+        services: vec![ConnectService { port_name: "http".into(), dns_name: "api".into(), port: 8080 }],
+    };
+    let api = unique("api");
+    let wanted = NewService { service_connect: connect.clone(), ..new_service(&cluster, &api, &td, &network, "0") };
+    ecs.create_service(&wanted).await.unwrap();
+    assert_eq!(service(&ecs, &cluster, &api).await.unwrap().service_connect, connect);
+    // ECS made the Cloud Map service clients find `api` through.
+    let names: Vec<String> = cloudmap.services(&ns.id).await.unwrap().into_iter().map(|s| s.name).collect();
+    assert_eq!(names, ["http"]);
+    let err = cloudmap.delete_namespace(&ns.id).await.unwrap_err();
+    assert_eq!((err.category, err.code.as_str()), (ErrorCategory::Busy, "ResourceInUse"), "{err}");
+
+    // Turned off: the service reads back without it.
+    let off = ServiceUpdate { service_connect: Some(ServiceConnect::default()), ..Default::default() };
+    ecs.update_service(&cluster, &api, &off).await.unwrap();
+    assert_eq!(service(&ecs, &cluster, &api).await.unwrap().service_connect, ServiceConnect::default());
+
+    // ECS leaves its Cloud Map services behind; the namespace goes after them.
+    ecs.delete_service(&cluster, &api).await.unwrap();
+    let left = cloudmap.services(&ns.id).await.unwrap();
+    assert_eq!(left.len(), 1);
+    for s in &left {
+        cloudmap.delete_service(&s.id).await.unwrap();
+        cloudmap.delete_service(&s.id).await.unwrap(); // gone already: success
+    }
+    cloudmap.delete_namespace(&ns.id).await.unwrap();
+    support::eventually("the namespace is gone", Duration::from_secs(30), || async {
+        cloudmap.http_namespace(&name).await.unwrap().is_none().then_some(())
+    })
+    .await;
+    cloudmap.delete_namespace(&ns.id).await.unwrap(); // gone already: success
+    ecs.delete_cluster(&cluster).await.unwrap();
+}
+
+#[tokio::test]
 async fn services_are_described_ten_at_a_time_and_missing_ones_left_out() {
     let ecs = ecs().await;
     let cluster = cluster(&ecs, "batches").await;
@@ -572,4 +639,89 @@ async fn an_operation_the_emulator_lacks_is_an_aws_error_the_adapter_classifies(
     for (e, code) in [(&json, "UnknownOperationException"), (&query, "InvalidAction"), (&ec2_query, "InvalidAction")] {
         assert_eq!((e.code.as_str(), e.category), (code, ErrorCategory::Invalid), "{e}");
     }
+}
+
+#[tokio::test]
+async fn a_task_mounts_an_efs_access_point_and_the_file_system_goes_only_after_its_mount_targets() {
+    let cloud = Cloud::new(support::env().aws_settings(), Arc::new(Calls::default())).await;
+    let (ecs, efs) = (cloud.ecs(support::REGION), cloud.efs(support::REGION));
+    let token = unique("volumes");
+    let owner = tags(&[("stackwright.io/owner", "AppStack/ns/chat")]);
+
+    // The creation token makes the create idempotent: the retry names the same file system.
+    let fs = efs.create_file_system(&token, &owner).await.unwrap();
+    assert!(fs.encrypted, "{fs:?}");
+    let again = efs.create_file_system(&token, &owner).await.unwrap_err();
+    assert_eq!((again.category, again.code.as_str()), (ErrorCategory::AlreadyExists, "FileSystemAlreadyExists"));
+    let fs = support::eventually("the file system is available", Duration::from_secs(30), || async {
+        efs.file_system_by_token(&token).await.unwrap().filter(|f| f.state == "available")
+    })
+    .await;
+    assert_eq!((fs.tags.clone(), fs.creation_token.as_str()), (owner.clone(), token.as_str()));
+    assert_eq!(efs.file_system_by_token(&unique("never-was")).await.unwrap(), None);
+
+    // One mount target per zone: a second in the zone is refused as already there.
+    let network = network(67, &unique("volumes")).await;
+    for subnet in &network.subnet_ids {
+        efs.create_mount_target(&fs.id, subnet, &network.security_group_ids).await.unwrap();
+    }
+    let twice = efs.create_mount_target(&fs.id, &network.subnet_ids[0], &network.security_group_ids).await;
+    assert_eq!(twice.unwrap_err().category, ErrorCategory::AlreadyExists);
+    let targets = support::eventually("the mount targets are available", Duration::from_secs(30), || async {
+        let t = efs.mount_targets(&fs.id).await.unwrap();
+        t.iter().all(|m| m.state == "available").then_some(t)
+    })
+    .await;
+    let mut zones: Vec<&str> = targets.iter().map(|m| m.availability_zone.as_str()).collect();
+    zones.sort_unstable();
+    assert_eq!(zones, [format!("{}a", support::REGION), format!("{}b", support::REGION)]);
+
+    // An access point: its own root directory and user; the same client token is the same one.
+    let new = NewAccessPoint {
+        client_token: format!("{token}-data"),
+        file_system_id: fs.id.clone(),
+        root_directory: "/mongo/data".into(),
+        user: PosixUser { uid: 999, gid: 999 },
+        permissions: "755".into(),
+        tags: owner.clone(),
+    };
+    let ap = efs.create_access_point(&new).await.unwrap();
+    let retried = efs.create_access_point(&new).await.unwrap_err();
+    assert_eq!(retried.category, ErrorCategory::AlreadyExists, "{retried}");
+    let listed = efs.access_points(&fs.id).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].id.as_str(), listed[0].root_directory.as_str(), listed[0].posix_user.clone()),
+        (ap.id.as_str(), "/mongo/data", Some(PosixUser { uid: 999, gid: 999 }))
+    );
+
+    // The task definition mounts it, and reads back as registered.
+    let mut def = task_definition(&unique("volumes"), "mongo:7");
+    def.volumes =
+        vec![EfsVolume { name: "data".into(), file_system_id: fs.id.clone(), access_point_id: ap.id.clone() }];
+    def.container.mounts =
+        vec![MountPoint { volume: "data".into(), container_path: "/data/db".into(), read_only: false }];
+    let registered = ecs.register_task_definition(&def).await.unwrap();
+    let content = ecs.task_definition_content(&registered.arn).await.unwrap().unwrap();
+    assert_eq!((content.volumes, content.container.mounts), (def.volumes.clone(), def.container.mounts.clone()));
+
+    // The file system goes only after its mount targets.
+    let busy = efs.delete_file_system(&fs.id).await.unwrap_err();
+    assert_eq!((busy.category, busy.code.as_str()), (ErrorCategory::Busy, "FileSystemInUse"), "{busy}");
+    for m in &targets {
+        efs.delete_mount_target(&m.id).await.unwrap();
+    }
+    support::eventually("the mount targets are gone", Duration::from_secs(30), || async {
+        efs.mount_targets(&fs.id).await.unwrap().is_empty().then_some(())
+    })
+    .await;
+    efs.delete_access_point(&ap.id).await.unwrap();
+    efs.delete_access_point(&ap.id).await.unwrap(); // gone already: success
+    efs.delete_file_system(&fs.id).await.unwrap();
+    support::eventually("the file system is gone", Duration::from_secs(30), || async {
+        efs.file_system_by_token(&token).await.unwrap().is_none().then_some(())
+    })
+    .await;
+    efs.delete_file_system(&fs.id).await.unwrap(); // gone already: success
+    ecs.deregister_task_definition(&registered.arn).await.unwrap();
 }

@@ -4,7 +4,8 @@
 //! (Ready, or gone after a delete) with exactly one of each owned resource — one cluster, one
 //! service and one task definition revision per content, one load balancer, listener, rule and
 //! target group, two security groups, two roles, two log groups, the scaling targets and
-//! policies — no orphan, and no stalled status along the way.
+//! policies, one Cloud Map namespace with the api's discovery service, and with a volume one EFS
+//! file system, mount target and access point — no orphan, and no stalled status along the way.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -63,6 +64,8 @@ struct Aws {
     aas: aws_sdk_applicationautoscaling::Client,
     iam: aws_sdk_iam::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
+    cloudmap: aws_sdk_servicediscovery::Client,
+    efs: aws_sdk_efs::Client,
 }
 
 async fn aws(case: &Crash<AppStack>) -> Aws {
@@ -74,6 +77,8 @@ async fn aws(case: &Crash<AppStack>) -> Aws {
         aas: aws_sdk_applicationautoscaling::Client::new(&config),
         iam: aws_sdk_iam::Client::new(&config),
         logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+        cloudmap: aws_sdk_servicediscovery::Client::new(&config),
+        efs: aws_sdk_efs::Client::new(&config),
     }
 }
 
@@ -200,6 +205,37 @@ async fn owned(case: &Crash<AppStack>) -> Vec<String> {
     let prefix = format!("/stackwright/crashstack/{}/web/", case.ns);
     let logs = a.logs.describe_log_groups().log_group_name_prefix(&prefix).send().await.unwrap();
     out.extend(logs.log_groups().iter().map(|_| "log group".to_string()));
+    for ns in a.cloudmap.list_namespaces().send().await.unwrap().namespaces() {
+        let Ok(tags) = a.cloudmap.list_tags_for_resource().resource_arn(ns.arn().unwrap()).send().await else {
+            continue;
+        };
+        if !tags.tags().iter().any(|t| t.key() == "stackwright.io/owner" && t.value() == owner) {
+            continue;
+        }
+        out.push("namespace".into());
+        let in_namespace = aws_sdk_servicediscovery::types::ServiceFilter::builder()
+            .name(aws_sdk_servicediscovery::types::ServiceFilterName::NamespaceId)
+            .values(ns.id().unwrap())
+            .build()
+            .unwrap();
+        let services = a.cloudmap.list_services().filters(in_namespace).send().await.unwrap();
+        out.extend(services.services().iter().map(|s| format!("discovery service {}", s.name().unwrap())));
+    }
+    let file_systems = a.efs.describe_file_systems().send().await.unwrap();
+    for fs in file_systems.file_systems() {
+        if !fs.tags().iter().any(|t| t.key() == "stackwright.io/owner" && t.value() == owner) {
+            continue;
+        }
+        out.push("file system".into());
+        let Ok(targets) = a.efs.describe_mount_targets().file_system_id(fs.file_system_id()).send().await else {
+            continue; // deleted since the listing
+        };
+        out.extend(targets.mount_targets().iter().map(|_| "mount target".to_string()));
+        let Ok(points) = a.efs.describe_access_points().file_system_id(fs.file_system_id()).send().await else {
+            continue;
+        };
+        out.extend(points.access_points().iter().map(|_| "access point".to_string()));
+    }
     out.sort();
     out
 }
@@ -212,10 +248,12 @@ fn expected(revisions: usize, worker_scaled: bool) -> Vec<String> {
 fn expected_with(revisions: usize, worker_scaled: bool, https: bool) -> Vec<String> {
     let mut want: Vec<String> = [
         "cluster",
+        "discovery service api",
         "listener 80",
         "load balancer",
         "log group",
         "log group",
+        "namespace",
         "policy api",
         "role",
         "role",
@@ -326,8 +364,51 @@ async fn delete_path(op: &str) {
     assert!(owned(&case).await.is_empty(), "no orphan: {:?}", owned(&case).await);
 }
 
+/// The spec with a volume on the api, whose file system goes with the stack or stays (`policy`).
+fn with_volume(case: &Crash<AppStack>, policy: &str) -> String {
+    spec(case, "registry.example/app:v1").replacen(
+        "    port: 8000\n",
+        "    port: 8000\n    volumes: [{name: data, mountPath: /data}]\n",
+        1,
+    ) + &format!("  volumeDeletionPolicy: {policy}\n")
+}
+
+fn expected_with_volume() -> Vec<String> {
+    let mut want = expected(1, true);
+    want.extend(["access point", "file system", "mount target"].map(String::from));
+    want.sort();
+    want
+}
+
+/// Volumes: the controller dies right after `op` while it creates a stack whose api has a volume.
+async fn volume_path(op: &str) {
+    let case = case(op).await;
+    case.apply("web", &with_volume(&case, "Delete"));
+    case.crash_after(op).await;
+    let _survivor = case.controller(None);
+    case.ready("web").await;
+    eventually_owned(&case, expected_with_volume()).await;
+    case.assert_never_stalled();
+}
+
+/// Deleting a stack with a volume: converged, deleted; the controller dies right after `op`. With
+/// `volumeDeletionPolicy: Delete` nothing is left; with `Retain` the file system and its access
+/// point are, and nothing else.
+async fn volume_delete_path(op: &str, policy: &str) {
+    let case = case(op).await;
+    case.apply("web", &with_volume(&case, policy));
+    case.converge("web").await;
+    case.api.delete("web", &DeleteParams::default()).await.unwrap();
+    case.crash_after(op).await;
+    let _survivor = case.controller(None);
+    case.gone("web").await;
+    let left: Vec<String> = if policy == "Retain" { vec!["access point".into(), "file system".into()] } else { vec![] };
+    assert_eq!(owned(&case).await, left, "only what the policy keeps");
+}
+
 crash_points! { create_path:
     create_after_create_cluster => "CreateCluster";
+    create_after_create_http_namespace => "CreateHttpNamespace";
     create_after_create_role => "CreateRole";
     create_after_put_role_policy => "PutRolePolicy";
     create_after_create_security_group => "CreateSecurityGroup";
@@ -370,6 +451,8 @@ crash_points! { delete_path:
     delete_after_delete_log_group => "DeleteLogGroup";
     delete_after_deregister_task_definition => "DeregisterTaskDefinition";
     delete_after_delete_cluster => "DeleteCluster";
+    delete_after_delete_discovery_service => "servicediscovery.DeleteService";
+    delete_after_delete_namespace => "DeleteNamespace";
 }
 
 crash_points! { https_path:
@@ -382,4 +465,19 @@ crash_points! { https_path:
 crash_points! { plain_path:
     plain_after_delete_listener => "DeleteListener";
     plain_after_revoke_security_group_ingress => "RevokeSecurityGroupIngress";
+}
+
+crash_points! { volume_path:
+    volume_after_create_file_system => "CreateFileSystem";
+    volume_after_create_mount_target => "CreateMountTarget";
+    volume_after_create_access_point => "CreateAccessPoint";
+    volume_after_authorize_security_group_ingress => "AuthorizeSecurityGroupIngress";
+}
+
+crash_points! { volume_delete_path:
+    volume_delete_after_delete_mount_target => "DeleteMountTarget", "Delete";
+    volume_delete_after_delete_access_point => "DeleteAccessPoint", "Delete";
+    volume_delete_after_delete_file_system => "DeleteFileSystem", "Delete";
+    volume_kept_after_delete_mount_target => "DeleteMountTarget", "Retain";
+    volume_kept_after_delete_security_group => "DeleteSecurityGroup", "Retain";
 }

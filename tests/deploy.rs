@@ -491,6 +491,8 @@ fn the_iam_policy_grants_every_operation_the_adapters_call() {
         ("autoscaling", "application-autoscaling"),
         ("iam", "iam"),
         ("logs", "logs"),
+        ("servicediscovery", "servicediscovery"),
+        ("efs", "elasticfilesystem"),
     ] {
         // The module is a file, or a folder of files (`ec2/`).
         let folder = repo_root().join("crates/cloud/src").join(module);
@@ -515,4 +517,8 @@ fn the_iam_policy_grants_every_operation_the_adapters_call() {
     }
     // Deleting with a final snapshot takes the snapshot under the caller's permissions.
     assert!(granted.contains("rds:CreateDBSnapshot") && granted.contains("elasticache:CreateSnapshot"));
+    // ECS Service Connect makes the Cloud Map service of each name a service offers.
+    assert!(granted.contains("servicediscovery:CreateService") && granted.contains("servicediscovery:GetNamespace"));
+    // CreateMountTarget makes the mount target's network interface under the caller's permissions.
+    assert!(granted.contains("ec2:CreateNetworkInterface") && granted.contains("ec2:DescribeSubnets"));
 }

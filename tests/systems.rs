@@ -40,6 +40,9 @@ async fn every_example_is_accepted_by_the_api_server() {
     for dir in dirs {
         let kustomization = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap();
         let ns = kustomization.lines().find_map(|l| l.strip_prefix("namespace: ")).unwrap().trim().to_string();
+        // The folder creates its namespace, so `kubectl apply -k` works on an empty cluster.
+        assert_eq!(env.kustomize(&dir, "Namespace").len(), 1, "{}: a Namespace", dir.display());
+        assert!(env.kustomize(&dir, "Namespace")[0].contains(&format!("name: {ns}")), "{}", dir.display());
         let _ = env.kubectl(&["create", "namespace", &ns], None);
         let out = env.kubectl(&["apply", "--server-side", "--dry-run=server", "-k", &dir.to_string_lossy()], None);
         assert!(out.status.success(), "{}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));

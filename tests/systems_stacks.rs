@@ -1,9 +1,14 @@
-//! Tier 4: AccuNode and Paperwurks (dev) of SYSTEMS.md, applied all at once in any order, become
-//! Ready; every attribute SYSTEMS.md lists for them holds in AWS, read with independent SDK
-//! clients; deleting them leaves only what the deletion policies keep. Both run as written under
-//! `examples/existing-network/` (on a VPC the user already has: the placeholder VPC and subnet
-//! ids are replaced by a network the test makes), then as written under `examples/accunode/`
-//! and `examples/paperwurks/dev/`, in the network their stacks own.
+//! Tier 4: AccuNode, Paperwurks (dev) and AI Force of SYSTEMS.md, applied all at once in any
+//! order, become Ready; every attribute SYSTEMS.md lists for them holds in AWS, read with
+//! independent SDK clients; deleting them leaves only what the deletion policies keep. AccuNode
+//! and Paperwurks run as written under `examples/existing-network/` (on a VPC the user already
+//! has: the placeholder VPC and subnet ids are replaced by a network the test makes), then as
+//! written under `examples/accunode/` and `examples/paperwurks/dev/`, in the network their stacks
+//! own. AI Force runs as written under `examples/ai-force/` except for its placeholder
+//! certificate ARN, which names no certificate: the test makes one (in IAM, which ELB takes like
+//! ACM's) and puts its ARN there; the AI chat server likewise, with its companions' data on EFS.
+//! McMillan runs as written under `examples/mcmillan/`, Paperwurks staging and prod under
+//! `examples/paperwurks/`.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -28,6 +33,8 @@ struct Clients {
     logs: aws_sdk_cloudwatchlogs::Client,
     rds: aws_sdk_rds::Client,
     s3: aws_sdk_s3::Client,
+    cloudmap: aws_sdk_servicediscovery::Client,
+    efs: aws_sdk_efs::Client,
 }
 
 struct Running {
@@ -53,6 +60,11 @@ fn all_ready(list: &serde_json::Value) -> bool {
 /// until every object is Ready. With `octet`, the example is one of `existing-network/`: its
 /// placeholder VPC and subnets are replaced by a fresh network of `region`.
 async fn run(example: &str, region: &str, stack: &str, octet: Option<u8>) -> Running {
+    run_with(example, region, stack, octet, &[]).await
+}
+
+/// [`run`], with each `(placeholder, value)` of `replace` replaced in the manifests first.
+async fn run_with(example: &str, region: &str, stack: &str, octet: Option<u8>, replace: &[(&str, &str)]) -> Running {
     let env = env();
     let ns = env.namespace("system").await;
     let controller = env.controller_with_resync(&ns, "systems", "10m");
@@ -65,6 +77,8 @@ async fn run(example: &str, region: &str, stack: &str, octet: Option<u8>) -> Run
         logs: aws_sdk_cloudwatchlogs::Client::new(&config),
         rds: aws_sdk_rds::Client::new(&config),
         s3: aws_sdk_s3::Client::new(&config),
+        cloudmap: aws_sdk_servicediscovery::Client::new(&config),
+        efs: aws_sdk_efs::Client::new(&config),
     };
     let dir = repo_root().join("examples").join(example);
     let mut docs = Vec::new();
@@ -81,6 +95,9 @@ async fn run(example: &str, region: &str, stack: &str, octet: Option<u8>) -> Run
             .replace("subnet-0000000000000000c", &private[0])
             .replace("subnet-0000000000000000d", &private[1]);
     }
+    for (placeholder, value) in replace {
+        manifests = manifests.replace(placeholder, value);
+    }
     env.apply(&ns, &manifests);
     eventually(&format!("{example}: every object is Ready"), CONVERGE, || async {
         let out = env.kubectl(&["get", "stackwright", "-n", &ns, "-o", "json"], None);
@@ -94,6 +111,28 @@ async fn run(example: &str, region: &str, stack: &str, octet: Option<u8>) -> Run
         stack.status.as_ref().unwrap().common.resources.iter().find(|r| r.kind == "ecs:Cluster").unwrap().id.clone();
     let cluster = cluster_arn.rsplit('/').next().unwrap().to_string();
     Running { ns, aws, stack, cluster, _controller: controller }
+}
+
+/// [`run_with`] for an example whose load balancer names the placeholder certificate of the
+/// examples: the test makes a certificate (in IAM, which ELB takes like ACM's) and puts its ARN
+/// there.
+async fn run_with_certificate(example: &str, stack: &str) -> (Running, String) {
+    let placeholder = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
+    let certificate = support::server_certificate(&format!("{example}-{}", std::process::id())).await;
+    (run_with(example, "us-east-1", stack, None, &[(placeholder, &certificate)]).await, certificate)
+}
+
+/// Whether a service runs with Service Connect in its PRIMARY deployment, in which namespace,
+/// and the names and ports it serves under.
+fn connect_aliases(s: &aws_sdk_ecs::types::Service) -> (bool, Option<String>, Vec<(String, i32)>) {
+    let primary = s.deployments().iter().find(|d| d.status() == Some("PRIMARY")).unwrap();
+    let connect = primary.service_connect_configuration().unwrap();
+    let aliases = connect
+        .services()
+        .iter()
+        .flat_map(|c| c.client_aliases().iter().map(|a| (a.dns_name().unwrap_or_default().to_string(), a.port())))
+        .collect();
+    (connect.enabled(), connect.namespace().map(str::to_string), aliases)
 }
 
 /// Service name → (cpu, memory, container definition, service).
@@ -202,8 +241,10 @@ async fn stack_leftovers(r: &Running) -> Vec<String> {
     {
         left.push("task security group".into());
     }
-    for prefix in [format!("/stackwright/systems/{}/", r.ns), "/ecs/".to_string()] {
-        let logs = r.aws.logs.describe_log_groups().log_group_name_prefix(prefix).send().await.unwrap();
+    // Its log groups: those under its prefix, and those it named (its inventory lists them).
+    let named = r.stack.status.as_ref().unwrap().common.resources.iter().filter(|x| x.kind == "logs:LogGroup");
+    for prefix in [format!("/stackwright/systems/{}/", r.ns)].into_iter().chain(named.map(|x| x.id.clone())) {
+        let logs = r.aws.logs.describe_log_groups().log_group_name_prefix(&prefix).send().await.unwrap();
         left.extend(logs.log_groups().iter().map(|g| g.log_group_name().unwrap_or_default().to_string()));
     }
     left
@@ -307,11 +348,39 @@ async fn accunode(r: &Running) {
     assert!(instances.is_err() || instances.unwrap().db_instances().is_empty(), "the instance is gone");
 }
 
+/// What SYSTEMS.md (and the examples, where it is silent) says differs between the Paperwurks
+/// environments.
+struct Paperwurks {
+    env: &'static str,
+    /// (cpu, memory) of the backend and its task range.
+    backend: (&'static str, &'static str),
+    backend_tasks: (i32, i32),
+    /// (cpu, memory, tasks) of the worker.
+    worker: (&'static str, &'static str, i32),
+    log_retention_days: i32,
+    nat_gateways: usize,
+    /// RDS: (class, GiB, Multi-AZ, backup days).
+    database: (&'static str, i32, bool, i32),
+    /// Whether the documents bucket is versioned.
+    versioned: bool,
+}
+
+const PAPERWURKS_DEV: Paperwurks = Paperwurks {
+    env: "dev",
+    backend: ("512", "1024"),
+    backend_tasks: (1, 2),
+    worker: ("256", "512", 1),
+    log_retention_days: 7,
+    nat_gateways: 1,
+    database: ("db.t3.small", 20, false, 7),
+    versioned: false,
+};
+
 /// The network of `vpc` as SYSTEMS.md describes Paperwurks': 10.0.0.0/16, three tiers of /24
-/// subnets (public, private, database) in two zones, one NAT gateway (dev), an S3 gateway
-/// endpoint on the private route tables, the tasks in the private tier, the database in the
-/// database tier.
-async fn paperwurks_network(r: &Running, vpc: &str) {
+/// subnets (public, private, database) in two zones, the environment's NAT gateways in the
+/// public tier, an S3 gateway endpoint on the private route tables, the tasks in the private
+/// tier, the database in the database tier.
+async fn paperwurks_network(r: &Running, vpc: &str, e: &Paperwurks) {
     let in_vpc = || aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(vpc).build();
     let found = r.aws.ec2.describe_vpcs().vpc_ids(vpc).send().await.unwrap();
     assert_eq!(found.vpcs()[0].cidr_block(), Some("10.0.0.0/16"));
@@ -328,8 +397,11 @@ async fn paperwurks_network(r: &Running, vpc: &str) {
     let nats = r.aws.ec2.describe_nat_gateways().filter(in_vpc()).send().await.unwrap();
     let live: Vec<_> =
         nats.nat_gateways().iter().filter(|n| n.state().map(|s| s.as_str()) == Some("available")).collect();
-    assert_eq!(live.len(), 1, "one NAT gateway in dev");
-    assert_eq!(live[0].subnet_id(), Some(id_of("10.0.0.0/24").as_str()), "in a public subnet");
+    assert_eq!(live.len(), e.nat_gateways, "NAT gateways in {}", e.env);
+    let public = [id_of("10.0.0.0/24"), id_of("10.0.1.0/24")];
+    let nat_subnets: std::collections::BTreeSet<&str> = live.iter().filter_map(|n| n.subnet_id()).collect();
+    assert_eq!(nat_subnets.len(), e.nat_gateways, "one per zone");
+    assert!(nat_subnets.iter().all(|s| public.iter().any(|p| p == s)), "in the public tier");
     let endpoints = r.aws.ec2.describe_vpc_endpoints().filters(in_vpc()).send().await.unwrap();
     let s3 = &endpoints.vpc_endpoints()[0];
     assert_eq!(s3.service_name(), Some("com.amazonaws.eu-west-2.s3"));
@@ -356,18 +428,21 @@ async fn paperwurks_network(r: &Running, vpc: &str) {
     assert_eq!(support::db_subnets_in(&r.aws.rds, vpc).await, database, "PostgreSQL in the database tier");
 }
 
-/// Paperwurks dev as SYSTEMS.md describes its services, security groups, logs and buckets; then
-/// deleted with the policies as written: only the final database snapshot is left.
-async fn paperwurks_dev(r: &Running) {
+/// A Paperwurks environment as SYSTEMS.md describes its services, security groups, database,
+/// logs and buckets; then deleted with the policies as written: only the final database
+/// snapshot and the buckets whose policy is Retain are left.
+async fn paperwurks(r: &Running, e: &Paperwurks) {
     let services = services(r).await;
 
-    // backend 0.5 vCPU / 1 GB on :8000, 1–2 tasks; worker 0.25 vCPU / 512 MB, 1 task.
+    // backend on :8000 (dev 0.5 vCPU / 1 GB, 1–2 tasks; prod 1 vCPU / 2 GB, 2–4 tasks); worker
+    // (dev 0.25 vCPU / 512 MB, 1 task; prod 0.5 vCPU / 1 GB, 2 tasks).
     let (cpu, memory, backend, backend_service) = &services["backend"];
-    assert_eq!((cpu.as_str(), memory.as_str()), ("512", "1024"));
+    assert_eq!((cpu.as_str(), memory.as_str()), e.backend);
     assert_eq!(backend.port_mappings()[0].container_port(), Some(8000));
-    assert_eq!(scaling(r, "backend").await.0..=scaling(r, "backend").await.1, 1..=2);
+    let (min, max, _, _, _) = scaling(r, "backend").await;
+    assert_eq!((min, max), e.backend_tasks);
     let (cpu, memory, _, worker) = &services["worker"];
-    assert_eq!((cpu.as_str(), memory.as_str(), worker.desired_count()), ("256", "512", 1));
+    assert_eq!((cpu.as_str(), memory.as_str(), worker.desired_count()), e.worker);
 
     // Rolling deployments with circuit breaker, grace period 60 s, tasks in private subnets
     // without public IPs; deregistration delay 30 s, target type ip.
@@ -396,7 +471,10 @@ async fn paperwurks_dev(r: &Running) {
     let lb_group = lb.security_groups()[0].clone();
     assert_eq!(support::ingress_sources(&r.aws.ec2, &lb_group).await, ["80:0.0.0.0/0"]);
     let tasks = r.stack.status.as_ref().unwrap().task_security_group_id.clone().unwrap();
-    assert_eq!(support::ingress_sources(&r.aws.ec2, &tasks).await, [format!("8000:{lb_group}")]);
+    // ... and from the stack's own tasks, which reach the backend by name (Service Connect).
+    let mut sources = vec![format!("8000:{lb_group}"), format!("8000:{tasks}")];
+    sources.sort();
+    assert_eq!(support::ingress_sources(&r.aws.ec2, &tasks).await, sources);
     let dbs: Api<stackwright_api::Database> = Api::namespaced(env().client().await, &r.ns);
     let db = dbs.get("paperwurks-db").await.unwrap();
     let db_group =
@@ -407,34 +485,58 @@ async fn paperwurks_dev(r: &Running) {
     for (name, (_, _, c, _)) in &services {
         let options = c.log_configuration().unwrap().options().unwrap();
         assert_eq!(options["awslogs-region"], "eu-west-2", "{name}");
-        assert_eq!(options["awslogs-group"], format!("/ecs/dev-paperwurks-{name}"), "{name}: SYSTEMS.md's log group");
+        assert_eq!(
+            options["awslogs-group"],
+            format!("/ecs/{}-paperwurks-{name}", e.env),
+            "{name}: SYSTEMS.md's log group"
+        );
         let groups =
             r.aws.logs.describe_log_groups().log_group_name_prefix(&options["awslogs-group"]).send().await.unwrap();
-        assert_eq!(groups.log_groups()[0].retention_in_days(), Some(7), "{name}");
+        assert_eq!(groups.log_groups()[0].retention_in_days(), Some(e.log_retention_days), "{name}");
     }
     // The documents bucket is bound: the backend gets its name.
     assert!(env_of(backend).contains_key("DOCUMENTS_BUCKET"));
 
-    // Deleted with the policies as written: buckets Delete, the database Snapshot (default).
+    // RDS PostgreSQL 15.8: dev db.t3.small 20 GB, 7-day backups, single-AZ; prod db.t3.medium
+    // 100 GB, Multi-AZ, 30-day backups; encrypted.
+    let db_id =
+        db.status.as_ref().unwrap().common.resources.iter().find(|x| x.kind == "rds:DBInstance").unwrap().id.clone();
+    let instance = r.aws.rds.describe_db_instances().db_instance_identifier(&db_id).send().await.unwrap();
+    let instance = &instance.db_instances()[0];
+    assert_eq!(
+        (
+            instance.db_instance_class().unwrap(),
+            instance.allocated_storage().unwrap(),
+            instance.multi_az().unwrap(),
+            instance.backup_retention_period().unwrap()
+        ),
+        e.database
+    );
+    assert_eq!((instance.engine_version(), instance.storage_encrypted()), (Some("15.8"), Some(true)));
+
+    // The documents bucket: versioned in staging and prod.
     let buckets: Api<stackwright_api::Bucket> = Api::namespaced(env().client().await, &r.ns);
-    let bucket_names: Vec<String> = buckets
+    let documents = format!("paperwurks-{}-documents", e.env);
+    let versioning = r.aws.s3.get_bucket_versioning().bucket(&documents).send().await.unwrap();
+    assert_eq!(versioning.status().map(|v| v.as_str()) == Some("Enabled"), e.versioned, "{documents}");
+
+    // Deleted with the policies as written: the buckets as their deletionPolicy says, the
+    // database Snapshot (default).
+    let bucket_policies: Vec<(String, stackwright_api::bucket::BucketDeletionPolicy)> = buckets
         .list(&Default::default())
         .await
         .unwrap()
         .items
         .iter()
-        .filter_map(|b| b.status.as_ref()?.bucket_name.clone())
+        .filter_map(|b| Some((b.status.as_ref()?.bucket_name.clone()?, b.spec.deletion_policy)))
         .collect();
+    assert_eq!(bucket_policies.len(), 2);
     delete_all(r).await;
     assert!(stack_leftovers(r).await.is_empty(), "{:?}", stack_leftovers(r).await);
-    for name in bucket_names {
-        assert!(
-            r.aws.s3.head_bucket().bucket(&name).send().await.is_err(),
-            "bucket {name} is deleted (deletionPolicy Delete)"
-        );
+    for (name, policy) in bucket_policies {
+        let kept = r.aws.s3.head_bucket().bucket(&name).send().await.is_ok();
+        assert_eq!(kept, policy == stackwright_api::bucket::BucketDeletionPolicy::Retain, "bucket {name} ({policy:?})");
     }
-    let db_id =
-        db.status.as_ref().unwrap().common.resources.iter().find(|x| x.kind == "rds:DBInstance").unwrap().id.clone();
     let snapshots = r.aws.rds.describe_db_snapshots().snapshot_type("manual").send().await.unwrap();
     assert!(
         snapshots.db_snapshots().iter().any(|s| s.db_instance_identifier() == Some(db_id.as_str())),
@@ -447,14 +549,351 @@ async fn paperwurks_dev_runs_as_described_on_a_network_of_its_own_or_not_and_its
  {
     // On a VPC the user already has...
     let r = run("existing-network/paperwurks-dev", "eu-west-2", "paperwurks", Some(81)).await;
-    paperwurks_dev(&r).await;
+    paperwurks(&r, &PAPERWURKS_DEV).await;
     // ...then as written, in the three-tier network its stack owns. One after the other: the
     // bucket names are global.
     let r = run("paperwurks/dev", "eu-west-2", "paperwurks", None).await;
     let vpc = r.stack.status.as_ref().unwrap().network.as_ref().unwrap().vpc_id.clone().unwrap();
-    paperwurks_network(&r, &vpc).await;
-    paperwurks_dev(&r).await;
+    paperwurks_network(&r, &vpc, &PAPERWURKS_DEV).await;
+    paperwurks(&r, &PAPERWURKS_DEV).await;
     // The network the stack owned goes with it.
+    eventually("the VPC is deleted", CONVERGE, || async {
+        r.aws.ec2.describe_vpcs().vpc_ids(&vpc).send().await.is_err().then_some(())
+    })
+    .await;
+}
+
+/// Staging and prod as written, each in the three-tier network its stack owns.
+async fn paperwurks_as_written(e: &Paperwurks) {
+    let r = run(&format!("paperwurks/{}", e.env), "eu-west-2", "paperwurks", None).await;
+    let vpc = r.stack.status.as_ref().unwrap().network.as_ref().unwrap().vpc_id.clone().unwrap();
+    paperwurks_network(&r, &vpc, e).await;
+    paperwurks(&r, e).await;
+    eventually("the VPC is deleted", CONVERGE, || async {
+        r.aws.ec2.describe_vpcs().vpc_ids(&vpc).send().await.is_err().then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn paperwurks_staging_runs_as_described_and_its_deletion_keeps_its_buckets_and_the_final_snapshot() {
+    paperwurks_as_written(&Paperwurks { env: "staging", log_retention_days: 14, versioned: true, ..PAPERWURKS_DEV })
+        .await;
+}
+
+#[tokio::test]
+async fn paperwurks_prod_runs_as_described_and_its_deletion_keeps_its_buckets_and_the_final_snapshot() {
+    paperwurks_as_written(&Paperwurks {
+        env: "prod",
+        backend: ("1024", "2048"),
+        backend_tasks: (2, 4),
+        worker: ("512", "1024", 2),
+        log_retention_days: 30,
+        nat_gateways: 2,
+        database: ("db.t3.medium", 100, true, 30),
+        versioned: true,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ai_force_runs_as_described_with_tls_and_its_services_by_name_and_its_deletion_keeps_only_the_final_snapshot() {
+    let (r, certificate) = run_with_certificate("ai-force", "ai-force").await;
+    let services = services(&r).await;
+
+    // Next.js frontend on :8081, FastAPI backend on :8000, the assessment worker (no port) that
+    // scales out.
+    assert_eq!(services.keys().collect::<Vec<_>>(), ["backend", "frontend", "worker"]);
+    let port = |name: &str| services[name].2.port_mappings().first().and_then(|p| p.container_port());
+    assert_eq!((port("frontend"), port("backend"), port("worker")), (Some(8081), Some(8000), None));
+    let (min, max, cpu_target, _, _) = scaling(&r, "worker").await;
+    assert_eq!((min, max, cpu_target), (1, 4, 70.0), "the worker scales out");
+
+    // ALB with TLS: HTTPS :443 with the certificate and a modern policy, :80 redirecting to it;
+    // REST /api/v1 and WebSocket /ws to the backend, everything else to the frontend.
+    let (lb, backend_tg) = load_balancer(&r, &services["backend"].3).await;
+    assert_eq!(lb.scheme().map(|s| s.as_str()), Some("internet-facing"));
+    let listeners = r.aws.elb.describe_listeners().load_balancer_arn(lb.load_balancer_arn().unwrap()).send().await;
+    let listeners = listeners.unwrap();
+    let https = listeners.listeners().iter().find(|l| l.port() == Some(443)).unwrap();
+    assert_eq!(https.protocol().map(|p| p.as_str()), Some("HTTPS"));
+    assert_eq!(https.certificates()[0].certificate_arn(), Some(certificate.as_str()));
+    assert!(https.ssl_policy().is_some_and(|p| p.contains("TLS13")), "{:?}", https.ssl_policy());
+    let http = listeners.listeners().iter().find(|l| l.port() == Some(80)).unwrap();
+    let redirect = http.default_actions()[0].redirect_config().unwrap();
+    assert_eq!((redirect.protocol(), redirect.port()), (Some("HTTPS"), Some("443")));
+    let rules = r.aws.elb.describe_rules().listener_arn(https.listener_arn().unwrap()).send().await.unwrap();
+    let mut routes: Vec<(String, Vec<String>)> = rules
+        .rules()
+        .iter()
+        .filter(|rule| rule.is_default() != Some(true))
+        .map(|rule| {
+            let tg = rule.actions()[0].target_group_arn().unwrap_or_default();
+            let to = if tg == backend_tg.target_group_arn().unwrap() { "backend" } else { "frontend" };
+            let paths =
+                rule.conditions().iter().flat_map(|c| c.path_pattern_config().map(|p| p.values().to_vec())).flatten();
+            (rule.priority().unwrap().to_string(), [to.to_string()].into_iter().chain(paths).collect())
+        })
+        .collect();
+    routes.sort_by_key(|(priority, _)| priority.parse::<i32>().unwrap());
+    let routes: Vec<Vec<String>> = routes.into_iter().map(|(_, r)| r).collect();
+    assert_eq!(routes, [vec!["backend", "/api/v1*", "/ws*"], vec!["frontend", "/*"]], "the backend's paths first");
+    let lb_group = lb.security_groups()[0].clone();
+    assert_eq!(support::ingress_sources(&r.aws.ec2, &lb_group).await, ["443:0.0.0.0/0", "80:0.0.0.0/0"]);
+
+    // The services reach each other by name over the stack's Cloud Map namespace: the frontend
+    // calls http://backend:8000; the tasks admit each other on their ports.
+    let namespace =
+        r.stack.status.as_ref().unwrap().common.resources.iter().find(|x| x.kind == "servicediscovery:Namespace");
+    let namespace = namespace.unwrap().id.clone();
+    let namespaces = r.aws.cloudmap.list_namespaces().send().await.unwrap();
+    let namespace_arn = namespaces
+        .namespaces()
+        .iter()
+        .find(|n| n.name() == Some(namespace.as_str()))
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_string();
+    for (name, (_, _, _, s)) in &services {
+        let (enabled, in_namespace, aliases) = connect_aliases(s);
+        assert!(enabled && in_namespace.as_deref() == Some(namespace_arn.as_str()), "{name}");
+        let expected: Vec<(String, i32)> = port(name).map(|p| (name.clone(), p)).into_iter().collect();
+        assert_eq!(aliases, expected, "{name} is reached as {name}:port");
+    }
+    let tasks = r.stack.status.as_ref().unwrap().task_security_group_id.clone().unwrap();
+    let mut sources =
+        vec![format!("8000:{lb_group}"), format!("8000:{tasks}"), format!("8081:{lb_group}"), format!("8081:{tasks}")];
+    sources.sort();
+    assert_eq!(support::ingress_sources(&r.aws.ec2, &tasks).await, sources);
+
+    // The database and the cache are bound to the backend and the worker only.
+    for name in ["backend", "worker"] {
+        let env = env_of(&services[name].2);
+        assert!(env.contains_key("DATABASE_HOST") && env.contains_key("REDIS_HOST"), "{name}: {env:?}");
+    }
+    assert!(!env_of(&services["frontend"].2).contains_key("DATABASE_HOST"));
+
+    // Deleted with the default policies: only the final database snapshot is left.
+    let dbs: Api<stackwright_api::Database> = Api::namespaced(env().client().await, &r.ns);
+    let db = dbs.get("ai-force-db").await.unwrap();
+    let db_id =
+        db.status.as_ref().unwrap().common.resources.iter().find(|x| x.kind == "rds:DBInstance").unwrap().id.clone();
+    let vpc = r.stack.status.as_ref().unwrap().network.as_ref().unwrap().vpc_id.clone().unwrap();
+    delete_all(&r).await;
+    assert!(stack_leftovers(&r).await.is_empty(), "{:?}", stack_leftovers(&r).await);
+    let namespaces = r.aws.cloudmap.list_namespaces().send().await.unwrap();
+    assert!(namespaces.namespaces().iter().all(|n| n.name() != Some(namespace.as_str())), "the namespace is gone");
+    let snapshots = r.aws.rds.describe_db_snapshots().snapshot_type("manual").send().await.unwrap();
+    assert!(
+        snapshots.db_snapshots().iter().any(|s| s.db_instance_identifier() == Some(db_id.as_str())),
+        "the final snapshot is kept"
+    );
+    eventually("the VPC is deleted", CONVERGE, || async {
+        r.aws.ec2.describe_vpcs().vpc_ids(&vpc).send().await.is_err().then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ai_chat_runs_as_described_reaching_mongo_and_qdrant_by_name_and_its_deletion_keeps_their_data() {
+    let (r, _) = run_with_certificate("ai-chat", "ai-chat").await;
+    let services = services(&r).await;
+
+    // server (node:20 image) on :3000 with its env and the JWT secret as a secret, behind HTTPS,
+    // several tasks; MongoDB 7 on :27017 and Qdrant v1.16.0 on :6333 as companions.
+    assert_eq!(services.keys().collect::<Vec<_>>(), ["mongo", "qdrant", "server"]);
+    let port = |name: &str| services[name].2.port_mappings().first().and_then(|p| p.container_port());
+    assert_eq!((port("server"), port("mongo"), port("qdrant")), (Some(3000), Some(27017), Some(6333)));
+    assert_eq!(services["mongo"].2.image(), Some("mongo:7"));
+    assert_eq!(services["qdrant"].2.image(), Some("qdrant/qdrant:v1.16.0"));
+    let server = &services["server"].2;
+    let env_vars = env_of(server);
+    assert_eq!(env_vars["MONGO_URI"], "mongodb://mongo:27017");
+    assert_eq!(env_vars["QDRANT_URL"], "http://qdrant:6333");
+    assert_eq!((env_vars["NODE_ENV"].as_str(), env_vars["PORT"].as_str()), ("production", "3000"));
+    assert_eq!(secrets_of(server), ["JWT_SECRET"]);
+    let (min, max, cpu_target, _, _) = scaling(&r, "server").await;
+    assert_eq!((min, max, cpu_target), (2, 6, 70.0), "several server tasks");
+    let (lb, _) = load_balancer(&r, &services["server"].3).await;
+    let listeners = r.aws.elb.describe_listeners().load_balancer_arn(lb.load_balancer_arn().unwrap()).send().await;
+    let ports: Vec<i32> = listeners.unwrap().listeners().iter().filter_map(|l| l.port()).collect();
+    assert!(ports.contains(&443) && ports.contains(&80), "{ports:?}");
+
+    // `server` reaches mongo and qdrant by name over the stack's namespace.
+    for (name, (_, _, _, s)) in &services {
+        let (enabled, _, aliases) = connect_aliases(s);
+        assert!(enabled, "{name}");
+        assert_eq!(aliases, [(name.clone(), port(name).unwrap())], "{name} is reached as {name}:port");
+    }
+
+    // mongo's and qdrant's data on the stack's encrypted EFS file system, an access point each
+    // with its own root directory and user, mounted in each zone the tasks run in.
+    let status = r.stack.status.as_ref().unwrap();
+    let fs_id = status.file_system_id.clone().unwrap();
+    let fs = r.aws.efs.describe_file_systems().file_system_id(&fs_id).send().await.unwrap();
+    assert_eq!(fs.file_systems()[0].encrypted(), Some(true));
+    let targets = r.aws.efs.describe_mount_targets().file_system_id(&fs_id).send().await.unwrap();
+    let mut target_subnets: Vec<String> = targets.mount_targets().iter().map(|m| m.subnet_id().to_string()).collect();
+    target_subnets.sort();
+    let task_net = services["mongo"].3.network_configuration().unwrap().awsvpc_configuration().unwrap();
+    let mut task_subnets = task_net.subnets().to_vec();
+    task_subnets.sort();
+    assert_eq!(target_subnets, task_subnets, "a mount target in each task subnet's zone");
+    let points = r.aws.efs.describe_access_points().file_system_id(&fs_id).send().await.unwrap();
+    let mut roots: Vec<(String, i64)> = points
+        .access_points()
+        .iter()
+        .map(|a| (a.root_directory().unwrap().path().unwrap().to_string(), a.posix_user().unwrap().uid()))
+        .collect();
+    roots.sort();
+    assert_eq!(roots, [("/mongo/mongo-data".to_string(), 999), ("/qdrant/qdrant-storage".to_string(), 1000)]);
+    for (name, path) in [("mongo", "/data/db"), ("qdrant", "/qdrant/storage")] {
+        let def = r.aws.ecs.describe_task_definition().task_definition(services[name].3.task_definition().unwrap());
+        let def = def.send().await.unwrap();
+        let def = def.task_definition().unwrap();
+        let efs = def.volumes()[0].efs_volume_configuration().unwrap();
+        assert_eq!(efs.file_system_id(), fs_id, "{name}");
+        assert_eq!(efs.transit_encryption().map(|t| t.as_str()), Some("ENABLED"), "{name}");
+        let point = efs.authorization_config().unwrap().access_point_id().unwrap();
+        assert!(points.access_points().iter().any(|a| a.access_point_id() == Some(point)), "{name}");
+        let mount = &def.container_definitions()[0].mount_points()[0];
+        assert_eq!((mount.container_path(), mount.source_volume()), (Some(path), def.volumes()[0].name()), "{name}");
+    }
+    assert!(services["server"].2.mount_points().is_empty());
+
+    // The task group: the server from the load balancer; each service and NFS from the tasks only.
+    let tasks = status.task_security_group_id.clone().unwrap();
+    let lb_group = lb.security_groups()[0].clone();
+    let mut sources = vec![
+        format!("3000:{lb_group}"),
+        format!("3000:{tasks}"),
+        format!("27017:{tasks}"),
+        format!("6333:{tasks}"),
+        format!("2049:{tasks}"),
+    ];
+    sources.sort();
+    assert_eq!(support::ingress_sources(&r.aws.ec2, &tasks).await, sources);
+
+    // Deleted with the default policies: everything goes but the file system with the data (and
+    // its access points); an Event says so.
+    let vpc = status.network.as_ref().unwrap().vpc_id.clone().unwrap();
+    delete_all(&r).await;
+    assert!(stack_leftovers(&r).await.is_empty(), "{:?}", stack_leftovers(&r).await);
+    let kept = r.aws.efs.describe_file_systems().file_system_id(&fs_id).send().await.unwrap();
+    assert_eq!(kept.file_systems()[0].life_cycle_state().as_str(), "available");
+    let points = r.aws.efs.describe_access_points().file_system_id(&fs_id).send().await.unwrap();
+    assert_eq!(points.access_points().len(), 2, "the access points stay with the data");
+    let targets = r.aws.efs.describe_mount_targets().file_system_id(&fs_id).send().await.unwrap();
+    assert!(targets.mount_targets().is_empty(), "the mount targets went with the stack");
+    let events = env().kubectl(&["get", "events", "-n", &r.ns, "--field-selector", "reason=Kept", "-o", "json"], None);
+    let events: serde_json::Value = serde_json::from_slice(&events.stdout).unwrap();
+    assert!(
+        events["items"].as_array().unwrap().iter().any(|e| e["note"].as_str().unwrap_or_default().contains(&fs_id)
+            || e["message"].as_str().unwrap_or_default().contains(&fs_id)),
+        "{events}"
+    );
+    eventually("the VPC is deleted", CONVERGE, || async {
+        r.aws.ec2.describe_vpcs().vpc_ids(&vpc).send().await.is_err().then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn mcmillan_runs_as_described_routed_by_host_and_its_deletion_keeps_the_documents_the_snapshot_and_pgadmin_s_data()
+ {
+    let r = run("mcmillan", "us-east-1", "mcmillan", None).await;
+    let services = services(&r).await;
+
+    // FastAPI `app` on :8000 and `invoiceai` on :8001, both reachable from outside; pgAdmin on
+    // :5050 — three exposed services on one load balancer, routed by host name.
+    assert_eq!(services.keys().collect::<Vec<_>>(), ["app", "invoiceai", "pgadmin"]);
+    let port = |name: &str| services[name].2.port_mappings().first().and_then(|p| p.container_port());
+    assert_eq!((port("app"), port("invoiceai"), port("pgadmin")), (Some(8000), Some(8001), Some(5050)));
+    let (lb, _) = load_balancer(&r, &services["app"].3).await;
+    assert_eq!(lb.scheme().map(|s| s.as_str()), Some("internet-facing"));
+    let listeners = r.aws.elb.describe_listeners().load_balancer_arn(lb.load_balancer_arn().unwrap()).send().await;
+    let listener = listeners.unwrap().listeners()[0].clone();
+    let rules = r.aws.elb.describe_rules().listener_arn(listener.listener_arn().unwrap()).send().await.unwrap();
+    let mut routes: Vec<(String, String)> = Vec::new();
+    for rule in rules.rules().iter().filter(|rule| rule.is_default() != Some(true)) {
+        let tg = rule.actions()[0].target_group_arn().unwrap();
+        let to = services.iter().find(|(_, s)| s.3.load_balancers()[0].target_group_arn() == Some(tg)).unwrap().0;
+        let host = rule.conditions().iter().find_map(|c| c.host_header_config()).unwrap().values()[0].clone();
+        routes.push((host, to.clone()));
+    }
+    routes.sort();
+    assert_eq!(
+        routes,
+        [
+            ("api.mcmillan.example.com".to_string(), "app".to_string()),
+            ("invoiceai.mcmillan.example.com".to_string(), "invoiceai".to_string()),
+            ("pgadmin.mcmillan.example.com".to_string(), "pgadmin".to_string())
+        ]
+    );
+
+    // PostgreSQL 15, reachable only from inside the network: never public, in the database tier,
+    // admitting the stack's tasks only.
+    let dbs: Api<stackwright_api::Database> = Api::namespaced(env().client().await, &r.ns);
+    let db = dbs.get("mcmillan-db").await.unwrap();
+    let db_id =
+        db.status.as_ref().unwrap().common.resources.iter().find(|x| x.kind == "rds:DBInstance").unwrap().id.clone();
+    let instance = r.aws.rds.describe_db_instances().db_instance_identifier(&db_id).send().await.unwrap();
+    let instance = &instance.db_instances()[0];
+    // "15" asks RDS for its newest 15.x (the emulator answers with the major version as given).
+    assert_eq!(instance.engine_version().unwrap().split('.').next(), Some("15"), "{:?}", instance.engine_version());
+    assert_eq!(instance.publicly_accessible(), Some(false));
+    let tasks = r.stack.status.as_ref().unwrap().task_security_group_id.clone().unwrap();
+    let db_group =
+        db.status.as_ref().unwrap().common.resources.iter().find(|x| x.kind == "ec2:SecurityGroup").unwrap().id.clone();
+    support::admits(&r.aws.ec2, &db_group, &[format!("5432:{tasks}")]).await;
+    for name in ["app", "invoiceai", "pgadmin"] {
+        assert!(env_of(&services[name].2).contains_key("DATABASE_HOST"), "{name}");
+    }
+    // The document bucket is the app's and invoiceai's, not pgAdmin's.
+    assert!(env_of(&services["app"].2).contains_key("DOCUMENTS_BUCKET"));
+    assert!(!env_of(&services["pgadmin"].2).contains_key("DOCUMENTS_BUCKET"));
+
+    // pgAdmin's saved servers and settings on EFS, as the image's user (5050).
+    let fs_id = r.stack.status.as_ref().unwrap().file_system_id.clone().unwrap();
+    let points = r.aws.efs.describe_access_points().file_system_id(&fs_id).send().await.unwrap();
+    let point = &points.access_points()[0];
+    assert_eq!(point.root_directory().unwrap().path(), Some("/pgadmin/pgadmin-data"));
+    assert_eq!(point.posix_user().map(|u| (u.uid(), u.gid())), Some((5050, 5050)));
+    assert_eq!(services["pgadmin"].2.mount_points()[0].container_path(), Some("/var/lib/pgadmin"));
+
+    // Logs kept: 30 days for each service.
+    for (name, (_, _, c, _)) in &services {
+        let group = c.log_configuration().unwrap().options().unwrap()["awslogs-group"].clone();
+        let groups = r.aws.logs.describe_log_groups().log_group_name_prefix(&group).send().await.unwrap();
+        assert_eq!(groups.log_groups()[0].retention_in_days(), Some(30), "{name}");
+    }
+
+    // Deleted with the policies as written: the document bucket (Retain, the default), the
+    // final database snapshot and pgAdmin's file system stay; the website buckets go.
+    let buckets: Api<stackwright_api::Bucket> = Api::namespaced(env().client().await, &r.ns);
+    let names: BTreeMap<String, String> = buckets
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .filter_map(|b| Some((b.metadata.name.clone()?, b.status.as_ref()?.bucket_name.clone()?)))
+        .collect();
+    let vpc = r.stack.status.as_ref().unwrap().network.as_ref().unwrap().vpc_id.clone().unwrap();
+    delete_all(&r).await;
+    assert!(stack_leftovers(&r).await.is_empty(), "{:?}", stack_leftovers(&r).await);
+    for (object, bucket) in &names {
+        let kept = r.aws.s3.head_bucket().bucket(bucket).send().await.is_ok();
+        assert_eq!(kept, object == "documents", "bucket {bucket} of {object}");
+    }
+    let snapshots = r.aws.rds.describe_db_snapshots().snapshot_type("manual").send().await.unwrap();
+    assert!(
+        snapshots.db_snapshots().iter().any(|s| s.db_instance_identifier() == Some(db_id.as_str())),
+        "the final snapshot is kept"
+    );
+    let kept = r.aws.efs.describe_file_systems().file_system_id(&fs_id).send().await.unwrap();
+    assert_eq!(kept.file_systems()[0].life_cycle_state().as_str(), "available", "pgAdmin's data is kept");
     eventually("the VPC is deleted", CONVERGE, || async {
         r.aws.ec2.describe_vpcs().vpc_ids(&vpc).send().await.is_err().then_some(())
     })

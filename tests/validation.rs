@@ -146,6 +146,33 @@ async fn invalid_manifests_are_refused_with_the_crds_messages() {
             "expose needs port",
         ),
         (
+            "volume user out of range",
+            variant(ACCUNODE, "v1", |v| {
+                v["spec"]["services"][0]["volumes"] = json!([{"name": "data", "mountPath": "/data", "uid": -1}])
+            }),
+            "should be greater than or equal to 0",
+        ),
+        (
+            "volume deletion policy",
+            variant(ACCUNODE, "v2", |v| v["spec"]["volumeDeletionPolicy"] = json!("Keep")),
+            "Unsupported value: \"Keep\"",
+        ),
+        (
+            "volume mount path",
+            variant(ACCUNODE, "v3", |v| {
+                v["spec"]["services"][0]["volumes"] = json!([{"name": "data", "mountPath": "data"}])
+            }),
+            "should match",
+        ),
+        (
+            "volume root directory too long",
+            variant(ACCUNODE, "v4", |v| {
+                v["spec"]["services"][0]["name"] = json!("a".repeat(50));
+                v["spec"]["services"][0]["volumes"] = json!([{"name": "b".repeat(50), "mountPath": "/data"}]);
+            }),
+            "at most 100 characters",
+        ),
+        (
             "autoscaling min > max",
             variant(ACCUNODE, "s5", |v| v["spec"]["services"][0]["autoscaling"]["minReplicas"] = json!(3)),
             "minReplicas must not exceed maxReplicas",

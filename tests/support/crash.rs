@@ -64,7 +64,7 @@ where
     /// The same without the stack `web`: a namespace and a network of three subnets in three zones.
     pub async fn bare(prefix: &str, point: &str, cluster: &str, octet: u8) -> Self {
         let env = env();
-        let ns = env.namespace(&format!("{prefix}-{}", point.to_lowercase())).await;
+        let ns = env.namespace(&format!("{prefix}-{}", point.to_lowercase().replace('.', "-"))).await;
         let api: Api<K> = Api::namespaced(env.client().await, &ns);
         let seen = Arc::new(Mutex::new(Vec::new()));
         {
