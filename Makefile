@@ -5,7 +5,7 @@ CARGO ?= cargo
 
 .PHONY: demo test emulator-test unit lint crds envtest localenv localenv-down bench
 
-## demo: local API server + moto + the controller, the Paperwurks buckets applied, watched until Ready
+## demo: local API server + AWS emulator + the controller, AccuNode (stack in its own network, database, cache) applied, watched until Ready, with a tour
 demo:
 	scripts/demo.sh
 
