@@ -1,7 +1,8 @@
 //! The writes of a Cache's plan: one wave, in the plan's order (I/O). Every create carries the
-//! ownership tags. The AUTH token is generated here, stored in Secrets Manager in one wave and
-//! read back from there when the replication group is created in a later one, so a crash between
-//! the two reuses the stored token; it never reaches a log or a Kubernetes object.
+//! ownership tags. The AUTH token is generated here and stored in Secrets Manager; the replication
+//! group's create reads it back from there (in the same wave or, after a crash between the two, a
+//! later one), so the group always gets the stored token; it never reaches a log or a Kubernetes
+//! object.
 
 use stackwright_api::naming::TAG_OWNER;
 use stackwright_cloud::CloudError;

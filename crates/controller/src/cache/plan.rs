@@ -1,10 +1,13 @@
 //! What to do about a Cache, given what it wants and what AWS has: pure, no I/O.
 //!
-//! The resources form two waves: the security group, the cache subnet group, the cache parameter
+//! The resources form two layers: the security group, the cache subnet group, the cache parameter
 //! group and — with transit encryption — the Secrets Manager secret of the AUTH token
-//! (independent of each other), then the replication group that uses them all. The secret is in
-//! the first wave so that it exists before CreateReplicationGroup: a crash between the two finds
-//! it, and the group is created with the token it holds, never with a second one.
+//! (independent of each other), then the replication group that uses them all. EC2, ElastiCache
+//! and Secrets Manager make the first layer synchronously, so a create writes both in one wave, in
+//! that order, without another look at AWS. The secret is written before CreateReplicationGroup
+//! and the group takes its token from it: a crash between the two finds the secret, and the group
+//! is created with the token it holds, never with a second one. A secret scheduled for deletion
+//! is restored first and the group waits for the next look.
 //!
 //! A reconcile writes at most one wave, and at most one change of the replication group itself (a
 //! modification, or a change of its replica count): ElastiCache refuses the next while it applies
@@ -139,6 +142,8 @@ pub fn plan(
     let mut supporting = Vec::new();
     // Whether something the replication group needs does not exist (or is not usable) yet.
     let mut missing = false;
+    // Whether the AUTH secret is being brought back from its scheduled deletion.
+    let mut restoring = false;
     match &observed.security_group {
         None => {
             supporting.push(Step::CreateSecurityGroup);
@@ -201,6 +206,7 @@ pub fn plan(
                     // Its value cannot be read (nor its tags changed) until it is restored.
                     supporting.push(Step::RestoreAuthSecret);
                     missing = true;
+                    restoring = true;
                 }
                 tag_if_drifted(&mut supporting, want, Resource::AuthSecret, &secret.arn, Some(&secret.tags));
             }
@@ -208,8 +214,8 @@ pub fn plan(
     }
 
     let Some(group) = &observed.replication_group else {
-        // The group needs them all: create them first (one wave), then the group.
-        return if missing {
+        // The group needs them all: the wave makes what is missing of them first, then it.
+        return if restoring {
             Plan::Write(supporting)
         } else {
             Plan::Write(with(supporting, Step::CreateReplicationGroup))
@@ -597,8 +603,10 @@ mod tests {
                 Step::CreateParameterGroup,
                 Step::SetParameters(BTreeMap::from([("maxmemory-policy".into(), "allkeys-lru".into())])),
                 Step::CreateAuthSecret,
+                Step::CreateReplicationGroup,
             ])
         );
+        // A crash after the first layer: the next look creates only the group.
         let mut o = matching(&d);
         o.replication_group = None;
         assert_eq!(run(&d, &o), Plan::Write(vec![Step::CreateReplicationGroup]));
@@ -617,7 +625,7 @@ mod tests {
     }
 
     #[test]
-    fn the_replication_group_waits_for_every_supporting_resource() {
+    fn the_replication_group_follows_every_supporting_resource_it_lacks() {
         let d = want(SPEC);
         let lacking: [(&str, Edit); 4] = [
             ("security group", |o| o.security_group = None),
@@ -630,7 +638,9 @@ mod tests {
             o.replication_group = None;
             remove(&mut o);
             let Plan::Write(steps) = run(&d, &o) else { panic!("write") };
-            assert!(!steps.contains(&Step::CreateReplicationGroup), "without its {what}: {steps:?}");
+            assert_eq!(steps.last(), Some(&Step::CreateReplicationGroup), "without its {what}: {steps:?}");
+            let creates = steps.iter().filter(|s| !matches!(s, Step::CreateReplicationGroup | Step::SetParameters(_)));
+            assert_eq!(creates.count(), 1, "the {what} alone is made before the group: {steps:?}");
         }
     }
 

@@ -1,9 +1,12 @@
 //! What to do about a Database, given what it wants and what AWS has: pure, no I/O.
 //!
-//! The resources form two waves: the security group, the DB subnet group and the DB parameter
-//! group (independent of each other), then the DB instance that uses all three. A reconcile
-//! writes at most one wave; an instance AWS is busy with (creating, modifying, backing-up, ...) is
-//! waited for and never modified a second time.
+//! The resources form two layers: the security group, the DB subnet group and the DB parameter
+//! group (independent of each other), then the DB instance that uses all three. EC2 and RDS make
+//! the groups synchronously, so a create writes both layers in one wave, in that order: the
+//! instance follows its groups without another look at AWS, and a crash between the two finds
+//! the groups by name and creates only the instance. Otherwise a reconcile writes at most one
+//! wave; an instance AWS is busy with (creating, modifying, backing-up, ...) is waited for and
+//! never modified a second time.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -87,11 +90,11 @@ pub fn plan(
         return blocked;
     }
     let mut supporting = Vec::new();
-    let mut created = false;
+    let mut missing = false;
     match &observed.security_group {
         None => {
             supporting.push(Step::CreateSecurityGroup);
-            created = true;
+            missing = true;
         }
         Some(sg) => {
             tag_if_drifted(&mut supporting, want, Resource::SecurityGroup, &sg.id, Some(&sg.tags));
@@ -104,7 +107,7 @@ pub fn plan(
         _ if observed.groups_skipped => {}
         None => {
             supporting.push(Step::CreateSubnetGroup);
-            created = true;
+            missing = true;
         }
         Some(g) if g.vpc_id != vpc_id => {
             return Plan::Blocked {
@@ -131,7 +134,7 @@ pub fn plan(
             if !want.parameters.is_empty() {
                 supporting.push(Step::SetParameters(want.parameters.clone()));
             }
-            created = true;
+            missing = true;
         }
         Some(g) => {
             tag_if_drifted(&mut supporting, want, Resource::ParameterGroup, &g.arn, g.tags.as_ref());
@@ -143,10 +146,10 @@ pub fn plan(
     }
 
     let Some(instance) = &observed.instance else {
-        // The instance needs all three: create them first (one wave), then the instance.
-        return if created { Plan::Write(supporting) } else { Plan::Write(with(supporting, Step::CreateInstance)) };
+        // The instance needs all three: the wave makes what is missing of them first, then it.
+        return Plan::Write(with(supporting, Step::CreateInstance));
     };
-    if created {
+    if missing {
         // A supporting resource vanished under a running instance: recreate it first.
         return Plan::Write(supporting);
     }
@@ -453,12 +456,27 @@ mod tests {
                 Step::CreateSecurityGroup,
                 Step::CreateSubnetGroup,
                 Step::CreateParameterGroup,
-                Step::SetParameters(d.parameters.clone())
+                Step::SetParameters(d.parameters.clone()),
+                Step::CreateInstance
             ])
         );
+        // A crash after the groups: the next look creates only the instance.
         let mut o = matching(&d);
         o.instance = None;
         assert_eq!(run(&d, &o), Plan::Write(vec![Step::CreateInstance]));
+        // A crash after the security group: the rest of the wave, and no second group.
+        o.subnet_group = None;
+        o.parameter_group = None;
+        o.parameters.clear();
+        assert_eq!(
+            run(&d, &o),
+            Plan::Write(vec![
+                Step::CreateSubnetGroup,
+                Step::CreateParameterGroup,
+                Step::SetParameters(d.parameters.clone()),
+                Step::CreateInstance
+            ])
+        );
     }
 
     #[test]
