@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::Client;
-use aws_sdk_ecs::error::BuildError;
 use aws_sdk_ecs::types as t;
 
 use crate::error::{CloudError, ErrorCategory, OptionalExt};
@@ -264,10 +263,6 @@ macro_rules! call {
 }
 
 /// A request the SDK refused to build (a required member missing): a value the caller must fix.
-fn unbuildable(operation: &'static str, err: BuildError) -> CloudError {
-    CloudError { category: ErrorCategory::Invalid, operation, code: "Request".into(), message: err.to_string() }
-}
-
 /// A `failures` entry of a Describe call other than MISSING (the resource is there, ECS could not
 /// say more about it now).
 fn failure(operation: &'static str, f: &t::Failure) -> CloudError {
@@ -322,7 +317,7 @@ fn strategy_item(operation: &'static str, provider: &str) -> Result<t::CapacityP
         .capacity_provider(provider)
         .weight(1)
         .build()
-        .map_err(|e| unbuildable(operation, e))
+        .map_err(|e| CloudError::unbuildable(operation, e))
 }
 
 fn network_configuration(
@@ -334,7 +329,7 @@ fn network_configuration(
         .set_security_groups(Some(n.security_group_ids.clone()))
         .assign_public_ip(if n.assign_public_ip { t::AssignPublicIp::Enabled } else { t::AssignPublicIp::Disabled })
         .build()
-        .map_err(|e| unbuildable(operation, e))?;
+        .map_err(|e| CloudError::unbuildable(operation, e))?;
     Ok(t::NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
 }
 
@@ -372,13 +367,13 @@ fn service_connect_configuration(
                 .port(s.port)
                 .dns_name(&s.dns_name)
                 .build()
-                .map_err(|e| unbuildable(operation, e))?;
+                .map_err(|e| CloudError::unbuildable(operation, e))?;
             t::ServiceConnectService::builder()
                 .port_name(&s.port_name)
                 .discovery_name(&s.port_name)
                 .client_aliases(alias)
                 .build()
-                .map_err(|e| unbuildable(operation, e))
+                .map_err(|e| CloudError::unbuildable(operation, e))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(t::ServiceConnectConfiguration::builder()
@@ -427,7 +422,7 @@ fn container_definition(c: &Container) -> Result<t::ContainerDefinition, CloudEr
         .iter()
         .map(|(name, from)| t::Secret::builder().name(name).value_from(from).build())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| unbuildable(OP, e))?;
+        .map_err(|e| CloudError::unbuildable(OP, e))?;
     let health_check = c
         .health_check
         .as_ref()
@@ -441,14 +436,14 @@ fn container_definition(c: &Container) -> Result<t::ContainerDefinition, CloudEr
                 .build()
         })
         .transpose()
-        .map_err(|e| unbuildable(OP, e))?;
+        .map_err(|e| CloudError::unbuildable(OP, e))?;
     let logs = t::LogConfiguration::builder()
         .log_driver(t::LogDriver::Awslogs)
         .options("awslogs-group", &c.logs.group)
         .options("awslogs-region", &c.logs.region)
         .options("awslogs-stream-prefix", &c.logs.stream_prefix)
         .build()
-        .map_err(|e| unbuildable(OP, e))?;
+        .map_err(|e| CloudError::unbuildable(OP, e))?;
     Ok(t::ContainerDefinition::builder()
         .name(&c.name)
         .image(&c.image)
@@ -485,7 +480,7 @@ fn volume(v: &EfsVolume) -> Result<t::Volume, CloudError> {
         .transit_encryption(t::EfsTransitEncryption::Enabled)
         .authorization_config(auth)
         .build()
-        .map_err(|e| unbuildable(OP, e))?;
+        .map_err(|e| CloudError::unbuildable(OP, e))?;
     Ok(t::Volume::builder().name(&v.name).efs_volume_configuration(efs).build())
 }
 

@@ -9,10 +9,9 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_efs::Client;
-use aws_sdk_efs::error::BuildError;
 use aws_sdk_efs::types as t;
 
-use crate::error::{CloudError, ErrorCategory, OptionalExt};
+use crate::error::{CloudError, OptionalExt};
 use crate::paging::all_pages;
 
 /// A file system as DescribeFileSystems reports it.
@@ -82,16 +81,14 @@ macro_rules! call {
     };
 }
 
-fn unbuildable(operation: &'static str, err: BuildError) -> CloudError {
-    CloudError { category: ErrorCategory::Invalid, operation, code: "Request".into(), message: err.to_string() }
-}
-
 fn tags_of(list: &[t::Tag]) -> BTreeMap<String, String> {
     list.iter().map(|t| (t.key.clone(), t.value.clone())).collect()
 }
 
 fn tag_list(operation: &'static str, tags: &BTreeMap<String, String>) -> Result<Vec<t::Tag>, CloudError> {
-    tags.iter().map(|(k, v)| t::Tag::builder().key(k).value(v).build().map_err(|e| unbuildable(operation, e))).collect()
+    tags.iter()
+        .map(|(k, v)| t::Tag::builder().key(k).value(v).build().map_err(|e| CloudError::unbuildable(operation, e)))
+        .collect()
 }
 
 fn file_system_of(f: t::FileSystemDescription) -> FileSystem {
@@ -229,9 +226,12 @@ impl Efs {
             .owner_gid(new.user.gid)
             .permissions(&new.permissions)
             .build()
-            .map_err(|e| unbuildable(OP, e))?;
-        let user =
-            t::PosixUser::builder().uid(new.user.uid).gid(new.user.gid).build().map_err(|e| unbuildable(OP, e))?;
+            .map_err(|e| CloudError::unbuildable(OP, e))?;
+        let user = t::PosixUser::builder()
+            .uid(new.user.uid)
+            .gid(new.user.gid)
+            .build()
+            .map_err(|e| CloudError::unbuildable(OP, e))?;
         let req = self
             .client
             .create_access_point()

@@ -68,6 +68,12 @@ pub struct CloudError {
 }
 
 impl CloudError {
+    /// A request the SDK refused to build (a required field missing): the caller's bug, so
+    /// `Invalid`, never retried.
+    pub(crate) fn unbuildable(operation: &'static str, err: impl std::fmt::Display) -> Self {
+        CloudError { category: ErrorCategory::Invalid, operation, code: "Request".into(), message: err.to_string() }
+    }
+
     pub fn is_not_found(&self) -> bool {
         self.category == ErrorCategory::NotFound
     }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use aws_sdk_iam::Client;
 use aws_sdk_iam::types as t;
 
-use crate::error::{CloudError, ErrorCategory, OptionalExt};
+use crate::error::{CloudError, OptionalExt};
 use crate::paging::all_pages;
 
 /// The path of every role Stackwright creates: `arn:aws:iam::<account>:role/stackwright/<name>`.
@@ -40,9 +40,10 @@ fn tags_of(list: Option<Vec<t::Tag>>) -> BTreeMap<String, String> {
 }
 
 fn tag_list(operation: &'static str, tags: &BTreeMap<String, String>) -> Result<Vec<t::Tag>, CloudError> {
-    tags.iter().map(|(k, v)| t::Tag::builder().key(k).value(v).build()).collect::<Result<_, _>>().map_err(|e| {
-        CloudError { category: ErrorCategory::Invalid, operation, code: "Request".into(), message: e.to_string() }
-    })
+    tags.iter()
+        .map(|(k, v)| t::Tag::builder().key(k).value(v).build())
+        .collect::<Result<_, _>>()
+        .map_err(|e| CloudError::unbuildable(operation, e))
 }
 
 fn role_of(r: t::Role) -> Role {

@@ -8,10 +8,9 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_servicediscovery::Client;
-use aws_sdk_servicediscovery::error::BuildError;
 use aws_sdk_servicediscovery::types as t;
 
-use crate::error::{CloudError, ErrorCategory, OptionalExt};
+use crate::error::{CloudError, OptionalExt};
 use crate::paging::all_pages;
 
 /// A namespace as ListNamespaces reports it.
@@ -41,10 +40,6 @@ macro_rules! call {
     };
 }
 
-fn unbuildable(operation: &'static str, err: BuildError) -> CloudError {
-    CloudError { category: ErrorCategory::Invalid, operation, code: "Request".into(), message: err.to_string() }
-}
-
 impl CloudMap {
     pub(crate) fn new(client: Client) -> Self {
         CloudMap { client }
@@ -58,13 +53,13 @@ impl CloudMap {
             .values(name)
             .condition(t::FilterCondition::Eq)
             .build()
-            .map_err(|e| unbuildable(OP, e))?;
+            .map_err(|e| CloudError::unbuildable(OP, e))?;
         let http = t::NamespaceFilter::builder()
             .name(t::NamespaceFilterName::Type)
             .values("HTTP")
             .condition(t::FilterCondition::Eq)
             .build()
-            .map_err(|e| unbuildable(OP, e))?;
+            .map_err(|e| CloudError::unbuildable(OP, e))?;
         let found = all_pages(|token| {
             let req =
                 self.client.list_namespaces().filters(by_name.clone()).filters(http.clone()).set_next_token(token);
@@ -131,7 +126,7 @@ impl CloudMap {
             .values(namespace_id)
             .condition(t::FilterCondition::Eq)
             .build()
-            .map_err(|e| unbuildable(OP, e))?;
+            .map_err(|e| CloudError::unbuildable(OP, e))?;
         all_pages(|token| {
             let req = self.client.list_services().filters(in_namespace.clone()).set_next_token(token);
             async move {
@@ -162,5 +157,7 @@ impl CloudMap {
 }
 
 fn tag_list(operation: &'static str, tags: &BTreeMap<String, String>) -> Result<Vec<t::Tag>, CloudError> {
-    tags.iter().map(|(k, v)| t::Tag::builder().key(k).value(v).build().map_err(|e| unbuildable(operation, e))).collect()
+    tags.iter()
+        .map(|(k, v)| t::Tag::builder().key(k).value(v).build().map_err(|e| CloudError::unbuildable(operation, e)))
+        .collect()
 }
